@@ -32,7 +32,7 @@ setuptools.setup(
     url = cfg['git_url'],
     packages = setuptools.find_packages(include=['sr_course', 'sr_course.*']),
     include_package_data = True,
-    package_data = {'sr_course': ['registry.tsv']},
+    package_data = {'sr_course': ['registry.tsv', 'weights/*.weights.h5', 'weights/*.json']},
     install_requires = requirements,
     extras_require={ 'dev': dev_requirements },
     dependency_links = cfg.get('dep_links','').split(),

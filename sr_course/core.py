@@ -5,11 +5,11 @@
 # %% auto #0
 __all__ = ['QUICK_ENV', 'in_colab', 'in_test', 'keras_backend', 'gpu_devices', 'quick_mode', 'sized', 'gpu_check', 'set_seed']
 
-# %% ../nbs/00_core.ipynb #9b099a21
+# %% ../nbs/00_core.ipynb #a3901377
 import os, sys, random
 import numpy as np
 
-# %% ../nbs/00_core.ipynb #4659a436
+# %% ../nbs/00_core.ipynb #f2d0c913
 def in_colab() -> bool:
     "True when running inside Google Colab."
     return "google.colab" in sys.modules
@@ -18,13 +18,13 @@ def in_test() -> bool:
     "True while `nbdev_test` runs the notebooks (it sets `IN_TEST=1`)."
     return bool(os.environ.get("IN_TEST"))
 
-# %% ../nbs/00_core.ipynb #c3f36117
+# %% ../nbs/00_core.ipynb #26243102
 def keras_backend() -> str:
     "Name of the active Keras backend: 'tensorflow', 'jax' or 'torch'."
     import keras
     return keras.backend.backend()
 
-# %% ../nbs/00_core.ipynb #16781b91
+# %% ../nbs/00_core.ipynb #aca9672e
 def gpu_devices() -> list:
     "Names of the GPUs visible to the active Keras backend (empty on CPU)."
     b = keras_backend()
@@ -41,7 +41,7 @@ def gpu_devices() -> list:
     except Exception: pass
     return []
 
-# %% ../nbs/00_core.ipynb #f6000a6e
+# %% ../nbs/00_core.ipynb #f30f9c04
 QUICK_ENV = "SR_COURSE_QUICK"
 
 def quick_mode() -> bool:
@@ -52,14 +52,14 @@ def quick_mode() -> bool:
     if v: raise ValueError(f"{QUICK_ENV}={v!r} is not understood: set it to 1 (quick) or 0 (full), or unset it")
     return in_test() or not gpu_devices()
 
-# %% ../nbs/00_core.ipynb #033d0318
+# %% ../nbs/00_core.ipynb #235bcbff
 def sized(quick, # the value to use in quick mode (CPU, tests)
           full,  # the value to use in full mode (GPU)
          ):
     "Pick `quick` or `full` by `quick_mode()`: how every lesson sizes epochs, steps and data."
     return quick if quick_mode() else full
 
-# %% ../nbs/00_core.ipynb #d6fefe36
+# %% ../nbs/00_core.ipynb #6735ea32
 def gpu_check(verbose=True, # print a friendly one-line summary
              ) -> bool:
     "Report the GPU and the mode the lesson will run in; True if a GPU is visible."
@@ -72,7 +72,7 @@ def gpu_check(verbose=True, # print a friendly one-line summary
         else: print(f"No GPU found: running on the CPU in {mode} mode (set {QUICK_ENV}=0 to force the full run).")
     return bool(gpus)
 
-# %% ../nbs/00_core.ipynb #e14a4f25
+# %% ../nbs/00_core.ipynb #c76716ef
 def set_seed(seed:int=42):
     "Seed Python, NumPy and the Keras backend so that a lesson's run repeats."
     random.seed(seed); np.random.seed(seed)
