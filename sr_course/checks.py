@@ -6,12 +6,12 @@
 __all__ = ['PLACEHOLDER_MSG', 'LESSONS', 'lesson1', 'Q2_TOL', 'is_placeholder', 'run_learner', 'expect_callable', 'expect_number',
            'Exercise', 'Lesson', 'q2_image', 'q2_variants', 'kernel_taps', '____']
 
-# %% ../nbs/06_checks.ipynb #47de4f92
+# %% ../nbs/06_checks.ipynb #3e3a7143
 import numpy as np
 from .resize import triangle, resize_matrix, imresize, KERNELS
 from .degrade import modcrop, make_lr
 
-# %% ../nbs/06_checks.ipynb #664e880a
+# %% ../nbs/06_checks.ipynb #c668ea92
 _STYLES = {"correct": ("Correct", "#2e8b57"), "incorrect": ("Incorrect", "#c0392b"),
            "unattempted": ("Not checked yet", "#d68910"), "hint": ("Hint", "#2471a3"),
            "solution": ("Solution", "#2e8b57")}
@@ -38,7 +38,7 @@ def _say(kind:str,   # one of 'correct', 'incorrect', 'unattempted', 'hint', 'so
         print(f"{label}: {text}")
         if code: print(code.strip())
 
-# %% ../nbs/06_checks.ipynb #c2e34a7c
+# %% ../nbs/06_checks.ipynb #24a3f437
 class _Placeholder:
     "The `____` blank in exercise cells: replace it with your answer."
     def __repr__(self): return "____"
@@ -56,7 +56,7 @@ def is_placeholder(x) -> bool:
     if x is None or x is Ellipsis or isinstance(x, _Placeholder): return True
     return isinstance(x, np.ndarray) and x.dtype == object and any(isinstance(v, _Placeholder) for v in x.ravel())
 
-# %% ../nbs/06_checks.ipynb #98784b0c
+# %% ../nbs/06_checks.ipynb #42e994d9
 def run_learner(fn, *args, name:str=None):
     "Call the learner's `fn(*args)`; returns `(result, None)` or `(None, message)` if it raised."
     try: return fn(*args), None
@@ -83,7 +83,7 @@ def expect_number(answer, what:str="a number", integer:bool=False) -> float:
         return int(answer)
     return float(answer)
 
-# %% ../nbs/06_checks.ipynb #9e4915ac
+# %% ../nbs/06_checks.ipynb #7ec20ba3
 class Exercise:
     "One exercise: a question, a checker `answer -> (ok, message)`, hints and a reference solution."
     def __init__(self, checker,     # function(*answer) -> (ok: bool|None, message: str); raises TypeError for wrong types
@@ -124,7 +124,7 @@ class Exercise:
     def __repr__(self): return f"{self.name}: {self.question}"
     def _repr_markdown_(self): return f"**{self.name}**: {self.question}"
 
-# %% ../nbs/06_checks.ipynb #c50b9249
+# %% ../nbs/06_checks.ipynb #b6d8a1c5
 LESSONS = {}   # name -> Lesson, in course order
 
 class Lesson:
@@ -155,10 +155,10 @@ class Lesson:
     def _repr_markdown_(self):
         return "\n".join([f"**{self.name}: {self.title}**", ""] + [f"- `{k}`: {e.question}" for k, e in self.exercises.items()])
 
-# %% ../nbs/06_checks.ipynb #d97adda5
+# %% ../nbs/06_checks.ipynb #813ed61e
 lesson1 = Lesson("lesson1", "Interpolation")
 
-# %% ../nbs/06_checks.ipynb #ecbddc72
+# %% ../nbs/06_checks.ipynb #582cdb4a
 _TRI_X = np.round(np.linspace(-3, 3, 241), 6)     # symmetric grid, step 0.025, contains 0, +-0.5, +-1, +-2
 
 _NICE_X = (0.5, -0.5, 1.5, -1.5, 2.0, -2.0, 0.25, -0.25, 0.75, -0.75, 2.5, -2.5)
@@ -217,7 +217,7 @@ def _check_tri(tri):
     return False, (f"at x={x0:g} your `tri` gives {val(x0):g} but the triangle kernel is {triangle(x0) + 0:g}"
                    + (f"; {' and '.join(problems)}" if problems else "") + ". It is 1 - |x| for |x| <= 1, 0 elsewhere.")
 
-# %% ../nbs/06_checks.ipynb #259bf25b
+# %% ../nbs/06_checks.ipynb #6d5d0a8e
 def _full_range_psnr(hr, sr, border):
     "Y-PSNR with full-range luma 0.299 R + 0.587 G + 0.114 B (PIL, OpenCV, tf.image.rgb_to_yuv): a common mistake."
     w = np.array([0.299, 0.587, 0.114])
@@ -300,7 +300,7 @@ def _check_q2(answer):
     return False, (f"{a:.2f} dB is too {side}. Check each step: `modcrop(img, 3)`, `make_lr(hr, 3)`, "
                    "`imresize(lr, 3.0)`, `psnr(hr, sr, scale=3)`; `hint()` lists them.")
 
-# %% ../nbs/06_checks.ipynb #7805ead8
+# %% ../nbs/06_checks.ipynb #50aff487
 def kernel_taps(scale:int, method:str="bicubic", antialias:bool=True, n:int=64) -> int:
     "Nonzero weights in a middle row of the x`scale` downscaling matrix: input pixels per output pixel, per axis."
     W = resize_matrix(n, n // scale, 1 / scale, method, antialias)
@@ -340,7 +340,7 @@ def _check_q3(answer):
     return False, ("not quite. Build the matrix with `resize_matrix(64, 16, 1/4)` and count the nonzero weights in a "
                    "row away from the borders.")
 
-# %% ../nbs/06_checks.ipynb #9d9b9d78
+# %% ../nbs/06_checks.ipynb #8c18884a
 def _q4_cases():
     rng = np.random.default_rng(0)
     return [(rng.integers(0, 256, (5, 7, 3), dtype=np.uint8), 2), (rng.integers(0, 256, (4, 6), dtype=np.uint8), 3),

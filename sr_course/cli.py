@@ -6,13 +6,13 @@
 __all__ = ['PROG', 'DEFAULT_OUT', 'SPEED_SIZE', 'SSIM_WINDOW', 'PUBLISHED', 'CLIError', 'cmd_upscale', 'bench_records',
            'format_table', 'speed_records', 'cmd_bench', 'cmd_data', 'cmd_demo', 'build_parser', 'main']
 
-# %% ../nbs/08_cli.ipynb #44e1fba6
+# %% ../nbs/08_cli.ipynb #27f120c6
 import argparse, contextlib, json, os, sys, time, warnings
 from pathlib import Path
 import numpy as np
 from . import zoo
 
-# %% ../nbs/08_cli.ipynb #b7ae2310
+# %% ../nbs/08_cli.ipynb #28d2f244
 PROG = "sr-course"
 DEFAULT_OUT = "sr_course_out"   # where commands without an explicit output write (relative to the working folder)
 SPEED_SIZE = 512                # `bench --speed`: seconds to upscale an input of SPEED_SIZE x SPEED_SIZE pixels
@@ -49,18 +49,13 @@ def _error_message(e:BaseException) -> str:
 
 def _write_json(path, obj):
     "Write `obj` as JSON atomically (temporary file in the same folder, then `os.replace`)."
+    from sr_course.core import atomic_path
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.{time.time_ns()}.tmp")
-    try:
-        with open(tmp, "w") as f: json.dump(obj, f, indent=1); f.write("\n")
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp): os.remove(tmp)
-        raise
+    with atomic_path(path) as tmp: tmp.write_text(json.dumps(obj, indent=1) + "\n")
     return path
 
-# %% ../nbs/08_cli.ipynb #141a0498
+# %% ../nbs/08_cli.ipynb #457ad4b1
 def _out_name(stem, scale, model, ext=".png"): return f"{stem}_x{scale}_{model}{ext}"
 
 def _is_dir_arg(p) -> bool:
@@ -133,7 +128,7 @@ def cmd_upscale(args) -> int:
         print(f"wrote {dest} ({img.shape[1]}x{img.shape[0]} -> {sr.shape[1]}x{sr.shape[0]}, {model} x{scale})")
     return 0
 
-# %% ../nbs/08_cli.ipynb #749f61d5
+# %% ../nbs/08_cli.ipynb #1e6963e2
 SSIM_WINDOW = 11
 PUBLISHED = {   # published Y-PSNR (dB) of the bicubic baseline, REFERENCE.md section 2: (model, dataset, scale) -> dB
     ("bicubic", ds, s): v for ds, vals in {"set5": (33.66, 30.39, 28.42), "set14": (30.24, 27.55, 26.00),
@@ -187,7 +182,7 @@ def format_table(records) -> str:
     if any(p is not None for p in pub): out["published"] = ["-" if p is None else f"{p:.2f}" for p in pub]
     return out.to_string(index=False)
 
-# %% ../nbs/08_cli.ipynb #e4c2074d
+# %% ../nbs/08_cli.ipynb #47c4ee07
 def speed_records(models, scales, size:int=SPEED_SIZE, repeats:int=3) -> list:
     "Median seconds for each model and scale to upscale one `size` x `size` RGB image (after a warm-up run)."
     lr = np.random.default_rng(0).integers(0, 256, (size, size, 3), dtype=np.uint8)
@@ -224,7 +219,7 @@ def cmd_bench(args) -> int:
     if args.json is not None: print(f"wrote {_write_json(args.json, records)}")
     return 0
 
-# %% ../nbs/08_cli.ipynb #009f325d
+# %% ../nbs/08_cli.ipynb #e375316b
 def _data_set_name(name:str) -> str:
     "The registry's spelling of a dataset name, or a CLIError listing the known ones."
     names = [n for n in _data().list_datasets().name if n != "samples"]
@@ -263,7 +258,7 @@ def cmd_data(args) -> int:
     print(f"OK: {name} in {folder}: {n} files match the registry ({how})")
     return 0
 
-# %% ../nbs/08_cli.ipynb #db6ca1c8
+# %% ../nbs/08_cli.ipynb #64184514
 def cmd_demo(args) -> int:
     "`sr-course demo`: every model at x4 on the bundled samples: the table and `comparison.png`."
     data = _data()
@@ -290,7 +285,7 @@ def cmd_demo(args) -> int:
     print(f"\nwrote {path} ({name!r}, x{scale}: {', '.join(models)})")
     return 0
 
-# %% ../nbs/08_cli.ipynb #d5c4cce7
+# %% ../nbs/08_cli.ipynb #381c5b47
 def build_parser() -> argparse.ArgumentParser:
     "The `sr-course` argument parser, with one sub-parser per command."
     from sr_course import __version__

@@ -7,18 +7,18 @@ __all__ = ['IMAGE_EXTS', 'REGISTRY_FILE', 'SAMPLE_IMAGES', 'ImageError', 'read_i
            'DatasetNotFound', 'DownloadError', 'registry', 'cache_dir', 'list_datasets', 'download', 'verify',
            'Dataset', 'sample_images', 'load_dataset', 'get_dataset', 'TrainPairs']
 
-# %% ../nbs/04_data.ipynb #13fdf278
+# %% ../nbs/04_data.ipynb #e3a7aad3
 import os, csv, uuid, shutil, http.client, hashlib, zipfile, warnings, threading, contextlib, urllib.request, urllib.error
 from pathlib import Path
 import numpy as np
 from PIL import Image, ImageFile, UnidentifiedImageError
 import keras
 import sr_course
-from .core import in_test, in_colab
+from .core import in_test, in_colab, atomic_path
 from .resize import imresize
 from .degrade import Degradation, modcrop, rgb2y
 
-# %% ../nbs/04_data.ipynb #dc30fff5
+# %% ../nbs/04_data.ipynb #d78f5b81
 class ImageError(ValueError):
     "An image file that cannot be read: not an image, a folder, damaged or truncated."
 
@@ -148,20 +148,9 @@ def read_image(path, # an image file: PNG, JPEG, BMP, TIFF, WebP, ...
     a = _to_uint8(a, full, p)
     return np.ascontiguousarray(_EXIF_OPS.get(orientation, lambda a: a)(a))
 
-# %% ../nbs/04_data.ipynb #b76d2425
+# %% ../nbs/04_data.ipynb #529c08a2
 _SAVE_FORMATS = {".png": "PNG", ".jpg": "JPEG", ".jpeg": "JPEG", ".bmp": "BMP", ".tif": "TIFF", ".tiff": "TIFF", ".webp": "WEBP"}
 
-@contextlib.contextmanager
-def _atomic(path, suffix=".tmp"):
-    "Yield a temporary path beside `path`; rename it onto `path` on success, delete it on any failure."
-    path = Path(path)
-    tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex[:8]}{suffix}")
-    try:
-        yield tmp
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(OSError): tmp.unlink()
-        raise
 
 def _saveable(img):
     a = np.asarray(img)
@@ -190,7 +179,7 @@ def save_image(path,         # file to write; the extension picks the format: pn
     a = _saveable(img)
     p.parent.mkdir(parents=True, exist_ok=True)
     opts = {"quality": int(quality)} if fmt in ("JPEG", "WEBP") else {}
-    with _atomic(p) as tmp: Image.fromarray(a).save(tmp, format=fmt, **opts)
+    with atomic_path(p) as tmp: Image.fromarray(a).save(tmp, format=fmt, **opts)
     return p
 
 def to_rgb(img, # HxW or HxWx1 gray (or a batch BxHxWx1), or already RGB
@@ -202,7 +191,7 @@ def to_rgb(img, # HxW or HxWx1 gray (or a batch BxHxWx1), or already RGB
     if a.ndim in (3, 4) and a.shape[-1] == 3: return a
     raise ValueError(f"to_rgb takes HxW, HxWx1 or HxWx3 images (or batches), got shape {a.shape}")
 
-# %% ../nbs/04_data.ipynb #6c961fd6
+# %% ../nbs/04_data.ipynb #f64c9c15
 REGISTRY_FILE = Path(sr_course.__file__).parent / "registry.tsv"
 SAMPLE_IMAGES = ["astronaut", "camera", "coffee", "chelsea", "rocket", "brick", "gravel", "coins",
                  "motorcycle_left", "hubble_deep_field"]
@@ -250,7 +239,7 @@ def cache_dir() -> Path:
     if in_colab(): return Path("/content/sr_course_data")
     return Path.home() / ".cache" / "sr_course"
 
-# %% ../nbs/04_data.ipynb #e2c55ee2
+# %% ../nbs/04_data.ipynb #b0337ec7
 def list_datasets():
     "The registered datasets as a DataFrame: name, files, kind, MB, source, and whether it is here already."
     import pandas as pd
@@ -264,7 +253,7 @@ def list_datasets():
                  "source": "scikit-image (bundled)", "here": True})
     return pd.DataFrame(rows)
 
-# %% ../nbs/04_data.ipynb #7e6c7f54
+# %% ../nbs/04_data.ipynb #f58fd568
 _TIMEOUT = 60
 class _Mismatch(Exception): pass
 
@@ -278,7 +267,7 @@ def _fetch(url, target, size=None, sha=None, bar=None, name="the dataset"):
     "Download `url` to `target` atomically; refuse (raise `_Mismatch`, leave nothing) unless size and sha256 match."
     h, n = hashlib.sha256(), 0
     req = urllib.request.Request(url, headers={"User-Agent": f"sr_course/{sr_course.__version__}"})
-    with _atomic(target, ".part") as tmp, open(tmp, "xb") as f:
+    with atomic_path(target, ".part") as tmp, open(tmp, "xb") as f:
         try: r = urllib.request.urlopen(req, timeout=_TIMEOUT)
         except (urllib.error.URLError, OSError, http.client.HTTPException, ValueError) as e:
             raise DownloadError(f"could not reach {url} ({getattr(e, 'reason', e)}); check your connection, or pass a folder "
@@ -363,7 +352,7 @@ def download(name,             # a registered dataset name (see `list_datasets()
     _VERIFIED[(key, str(folder.resolve()))] = {"name": key, "folder": folder, "ok": [r["file"] for r in rows]}
     return folder
 
-# %% ../nbs/04_data.ipynb #6b160802
+# %% ../nbs/04_data.ipynb #a2c3fc05
 _VERIFIED = {}   # (name, folder) -> report: each set is hashed once per process
 
 def verify(name,   # a registered dataset name
@@ -405,7 +394,7 @@ def verify(name,   # a registered dataset name
 
 _download, _verify = download, verify   # load_dataset's arguments reuse these names
 
-# %% ../nbs/04_data.ipynb #1122faac
+# %% ../nbs/04_data.ipynb #52a2d6eb
 class Dataset:
     "A named, sorted list of image files, read lazily with `read_image` (kept in memory when `cache=True`)."
     def __init__(self, files, name=None, root=None, cache=False):
@@ -447,7 +436,7 @@ def sample_images(names=None, # names of scikit-image's bundled images; default:
     if missing: raise DatasetError(f"not bundled with this scikit-image: {', '.join(missing)}; choose from {', '.join(sorted(found))}")
     return Dataset([found[n] for n in names], name="samples", root=None, cache=cache)
 
-# %% ../nbs/04_data.ipynb #da861ef4
+# %% ../nbs/04_data.ipynb #8fdb10b8
 def _child(base, key):
     "`base/key`, matching the name case-insensitively; None if absent."
     if (base / key).is_dir(): return base / key
@@ -533,7 +522,7 @@ def get_dataset(name,            # a registered name or a folder (as for `load_d
         print(f"{name} is not available here ({why}); using the offline sample images instead.")
         return sample_images()
 
-# %% ../nbs/04_data.ipynb #ab3dec37
+# %% ../nbs/04_data.ipynb #19aa2e44
 def _dihedral(a, op):
     "One of the 8 flips/rotations of a square patch (op 0 is the identity)."
     a = np.rot90(a, op % 4)

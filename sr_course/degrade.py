@@ -5,7 +5,7 @@
 # %% auto #0
 __all__ = ['modcrop', 'rgb2ycbcr', 'ycbcr2rgb', 'rgb2y', 'gaussian_blur', 'add_noise', 'jpeg', 'Degradation', 'make_lr']
 
-# %% ../nbs/02_degrade.ipynb #4c0e42bf
+# %% ../nbs/02_degrade.ipynb #ce475d2c
 import io
 import numpy as np
 from dataclasses import dataclass
@@ -13,7 +13,7 @@ from PIL import Image
 from scipy import ndimage
 from .resize import imresize, _spatial_axes
 
-# %% ../nbs/02_degrade.ipynb #78f46f95
+# %% ../nbs/02_degrade.ipynb #eaace01a
 def modcrop(img,      # image HxW(xC) or batch BxHxW(xC)
             scale:int, # crop height and width down to multiples of this
            ) -> np.ndarray:
@@ -26,7 +26,7 @@ def modcrop(img,      # image HxW(xC) or batch BxHxW(xC)
     sl[ah], sl[aw] = slice(0, h - h % scale), slice(0, w - w % scale)
     return img[tuple(sl)]
 
-# %% ../nbs/02_degrade.ipynb #19d9003f
+# %% ../nbs/02_degrade.ipynb #34d0d5ea
 _YCC = np.array([[65.481, 128.553, 24.966], [-37.797, -74.203, 112.0], [112.0, -93.786, -18.214]]) / 255
 _YCC_OFF = np.array([16.0, 128.0, 128.0])
 
@@ -49,7 +49,7 @@ def rgb2y(img, # RGB image or batch in 0..255; a 2-D (gray) image is returned as
     if img.ndim == 2: return img.astype(np.float64)
     return rgb2ycbcr(img)[..., 0]
 
-# %% ../nbs/02_degrade.ipynb #1d4fc756
+# %% ../nbs/02_degrade.ipynb #070c4381
 def gaussian_blur(img,          # image HxW(xC) or batch, uint8 or float
                   sigma:float,  # standard deviation of the Gaussian, in pixels (0: no blur)
                  ) -> np.ndarray:
@@ -87,7 +87,7 @@ def jpeg(img,            # uint8 image HxW or HxWx3, or a batch of them
     out = np.asarray(Image.open(io.BytesIO(buf.getvalue())))
     return out[..., None] if squeeze else out
 
-# %% ../nbs/02_degrade.ipynb #8f79c72a
+# %% ../nbs/02_degrade.ipynb #4f11ac99
 @dataclass
 class Degradation:
     "HR -> LR: optional Gaussian blur, MATLAB-style downscale by `scale`, optional noise and JPEG."

@@ -5,14 +5,14 @@
 # %% auto #0
 __all__ = ['to_uint8', 'shave', 'psnr', 'ssim', 'batch_psnr', 'PSNRMetric', 'model_upscaler', 'as_upscaler', 'evaluate']
 
-# %% ../nbs/03_metrics.ipynb #46d6c2ca
+# %% ../nbs/03_metrics.ipynb #7ed8c60f
 import time
 import numpy as np
 import pandas as pd
 from skimage.metrics import structural_similarity
 from .degrade import rgb2y, modcrop, make_lr
 
-# %% ../nbs/03_metrics.ipynb #257f8211
+# %% ../nbs/03_metrics.ipynb #4901c3b9
 def to_uint8(img) -> np.ndarray:
     "Round and clip an image in 0..255 to uint8 (protocol step 3); uint8 passes through."
     img = np.asarray(img)
@@ -30,7 +30,7 @@ def _prep(hr, sr, scale, y_only):
     else: hr, sr = hr.astype(np.float64), sr.astype(np.float64)
     return shave(hr, scale), shave(sr, scale)
 
-# %% ../nbs/03_metrics.ipynb #5d5eb9ed
+# %% ../nbs/03_metrics.ipynb #55ba50d0
 def psnr(hr,            # ground-truth image, uint8 HxW(xC), or float in 0..255
          sr,            # reconstructed image, same shape (rounded to uint8 first)
          scale:int=0,   # pixels cropped from each border (the SR convention: the scale)
@@ -51,7 +51,7 @@ def ssim(hr,            # ground-truth image, uint8 HxW(xC), or float in 0..255
     return float(structural_similarity(a, b, gaussian_weights=True, sigma=1.5, use_sample_covariance=False,
                                        data_range=255, channel_axis=-1 if a.ndim == 3 else None))
 
-# %% ../nbs/03_metrics.ipynb #056498f5
+# %% ../nbs/03_metrics.ipynb #775583c8
 import keras
 from keras import ops
 
@@ -71,7 +71,7 @@ class PSNRMetric(keras.metrics.Mean):
         return super().update_state(batch_psnr(y_true, y_pred, self.max_val, self.crop), sample_weight)
     def get_config(self): return {**super().get_config(), "max_val": self.max_val, "crop": self.crop}
 
-# %% ../nbs/03_metrics.ipynb #c03c8840
+# %% ../nbs/03_metrics.ipynb #b7f8dee4
 def _as_rgb_uint8(img):
     img = np.asarray(img)
     if img.ndim == 2: img = np.stack([img] * 3, -1)
@@ -117,7 +117,7 @@ def as_upscaler(obj,       # a function `lr_uint8 -> sr`, or a Keras model
     if callable(obj): return obj
     raise TypeError(f"an upscaler must be a function or a keras.Model, got {type(obj).__name__}")
 
-# %% ../nbs/03_metrics.ipynb #bd49e93e
+# %% ../nbs/03_metrics.ipynb #f97be387
 def _named_images(dataset):
     "Yield (name, uint8 image) from a Dataset, a dict, a list of arrays or of (name, array) pairs."
     if isinstance(dataset, dict): yield from dataset.items(); return

@@ -5,11 +5,11 @@
 # %% auto #0
 __all__ = ['KERNELS', 'box', 'triangle', 'cubic', 'lanczos', 'resize_matrix', 'imresize']
 
-# %% ../nbs/01_interpolation.ipynb #bcee1bb9
+# %% ../nbs/01_interpolation.ipynb #e6c13be0
 import numpy as np
 from functools import lru_cache
 
-# %% ../nbs/01_interpolation.ipynb #afa2c7e4
+# %% ../nbs/01_interpolation.ipynb #5bb11cfa
 def box(x):
     "Nearest-neighbour kernel: 1 on [-0.5, 0.5), else 0."
     return ((-0.5 <= x) & (x < 0.5)).astype(np.float64)
@@ -29,13 +29,13 @@ def lanczos(x, a=3):
     "Lanczos kernel: sinc(x) sinc(x/a) on [-a, a]."
     return np.sinc(x) * np.sinc(x / a) * (np.abs(x) < a)
 
-# %% ../nbs/01_interpolation.ipynb #9d0a7ef9
+# %% ../nbs/01_interpolation.ipynb #f900e8cf
 KERNELS = {  # name: (kernel, support width in pixels)
     "nearest": (box, 1.0), "bilinear": (triangle, 2.0), "bicubic": (cubic, 4.0),
     "lanczos2": (lambda x: lanczos(x, 2), 4.0), "lanczos3": (lambda x: lanczos(x, 3), 6.0)}
 KERNELS["lanczos"] = KERNELS["lanczos3"]
 
-# %% ../nbs/01_interpolation.ipynb #709057ba
+# %% ../nbs/01_interpolation.ipynb #5d5861dc
 @lru_cache(maxsize=256)
 def resize_matrix(n_in:int,           # input length along the axis
                   n_out:int,          # output length
@@ -61,7 +61,7 @@ def resize_matrix(n_in:int,           # input length along the axis
     W.setflags(write=False)
     return W
 
-# %% ../nbs/01_interpolation.ipynb #c9613a52
+# %% ../nbs/01_interpolation.ipynb #f6f3bd5a
 def _spatial_axes(a):
     if a.ndim in (2, 3): return 0, 1
     if a.ndim == 4: return 1, 2

@@ -5,14 +5,15 @@
 # %% auto #0
 __all__ = ['ProtocolValidation', 'Snapshots', 'Checkpoint', 'load_checkpoint', 'use_mixed_precision', 'fit']
 
-# %% ../nbs/09_train.ipynb #5a47b89f
+# %% ../nbs/09_train.ipynb #d9d93c4d
 import json, os, time
 from pathlib import Path
 import numpy as np
 import keras
+from .core import atomic_path
 from .metrics import evaluate, model_upscaler, PSNRMetric
 
-# %% ../nbs/09_train.ipynb #7510ce62
+# %% ../nbs/09_train.ipynb #277c9d38
 class ProtocolValidation(keras.callbacks.Callback):
     "After each epoch, PSNR/SSIM on whole validation images (standard protocol) into the logs as `val_psnr_y`, `val_ssim_y`."
     def __init__(self, images,      # dataset of HR validation images (anything `evaluate` takes)
@@ -25,7 +26,7 @@ class ProtocolValidation(keras.callbacks.Callback):
         r = evaluate(model_upscaler(self.model, self.scale), self.images, self.scale)
         logs["val_psnr_y"], logs["val_ssim_y"] = float(r.psnr.mean()), float(r.ssim.mean())
 
-# %% ../nbs/09_train.ipynb #b2bc029d
+# %% ../nbs/09_train.ipynb #40b19785
 class Snapshots(keras.callbacks.Callback):
     "Keep (and optionally save as PNG) the model's output on one LR image after each epoch."
     def __init__(self, lr,               # uint8 LR image (RGB) to upscale
@@ -40,11 +41,7 @@ class Snapshots(keras.callbacks.Callback):
             from sr_course.data import save_image
             save_image(Path(self.directory) / f"epoch_{epoch + 1:03d}.png", sr)
 
-# %% ../nbs/09_train.ipynb #4e0f3197
-def _atomic_json(path, obj):
-    tmp = Path(str(path) + ".tmp")
-    tmp.write_text(json.dumps(obj, indent=1)); os.replace(tmp, path)
-
+# %% ../nbs/09_train.ipynb #957a64b4
 class Checkpoint(keras.callbacks.Callback):
     "Atomically save weights + optimizer state + history after every epoch into `directory`."
     def __init__(self, directory,       # checkpoint folder (created)
@@ -57,9 +54,9 @@ class Checkpoint(keras.callbacks.Callback):
     state = property(lambda self: self.dir / "state.json")
     def on_epoch_end(self, epoch, logs=None):
         for k, v in (logs or {}).items(): self.history.setdefault(k, []).append(float(v))
-        tmp = self.dir / "saving.weights.h5"
-        self.model.save_weights(tmp); os.replace(tmp, self.weights)
-        _atomic_json(self.state, {"epoch": epoch + 1, "history": self.history, "time": time.time()})
+        with atomic_path(self.weights, ".weights.h5") as tmp: self.model.save_weights(tmp)
+        state = {"epoch": epoch + 1, "history": self.history, "time": time.time()}
+        with atomic_path(self.state) as tmp: tmp.write_text(json.dumps(state, indent=1))
 
 def load_checkpoint(model,      # a compiled model with the same architecture
                     directory,  # folder written by `Checkpoint`
@@ -72,7 +69,7 @@ def load_checkpoint(model,      # a compiled model with the same architecture
     model.load_weights(d / "last.weights.h5")
     return state
 
-# %% ../nbs/09_train.ipynb #713f4121
+# %% ../nbs/09_train.ipynb #59188ad2
 def use_mixed_precision(enable:bool=True) -> str:
     "Turn on float16 mixed precision where a GPU can use it (call before building the model); returns the policy."
     from sr_course.core import gpu_devices

@@ -5,7 +5,7 @@
 # %% auto #0
 __all__ = ['BOX_COLOR', 'save_figure', 'auto_crop', 'compare', 'split_view', 'compare_widget', 'plot_history', 'show_images']
 
-# %% ../nbs/05_viz.ipynb #fd31e447
+# %% ../nbs/05_viz.ipynb #de32ef2b
 import os, tempfile
 from pathlib import Path
 import numpy as np
@@ -13,8 +13,9 @@ import matplotlib.pyplot as plt
 from matplotlib.patches import Rectangle
 from .core import in_test
 from .degrade import rgb2y
+from .core import atomic_path
 
-# %% ../nbs/05_viz.ipynb #af4751a4
+# %% ../nbs/05_viz.ipynb #0ca05871
 def save_figure(fig,      # a matplotlib Figure
                 path,     # where to write it; must end in .png, and its folder must exist
                 dpi:int=100, # resolution of the PNG
@@ -27,16 +28,10 @@ def save_figure(fig,      # a matplotlib Figure
     if not folder.is_dir():
         raise FileNotFoundError(f"cannot save {path.name!r}: the folder {str(folder)!r} does not exist; create it first "
                                 f"(e.g. Path({str(folder)!r}).mkdir(parents=True))")
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.stem}.", suffix=".png.tmp", dir=folder)
-    try:
-        with os.fdopen(fd, "wb") as f: fig.savefig(f, format="png", dpi=dpi, bbox_inches="tight")
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp): os.remove(tmp)
-        raise
+    with atomic_path(path, ".png.tmp") as tmp: fig.savefig(tmp, format="png", dpi=dpi, bbox_inches="tight")
     return path
 
-# %% ../nbs/05_viz.ipynb #65972ca8
+# %% ../nbs/05_viz.ipynb #0a4b14bd
 def _as_display(img, name="image"):
     "uint8 HxW or HxWx3 for `imshow`; HxWx1 becomes HxW; floats in 0..255 are rounded and clipped."
     a = np.asarray(img)
@@ -53,7 +48,7 @@ def _imshow(ax, img, **kw):
     if img.ndim == 2: kw = {"cmap": "gray", "vmin": 0, "vmax": 255, **kw}
     ax.imshow(img, **kw); ax.set_xticks([]); ax.set_yticks([])
 
-# %% ../nbs/05_viz.ipynb #450be0ad
+# %% ../nbs/05_viz.ipynb #9aa6e7be
 def auto_crop(img,           # reference image (the HR), HxW or HxWx3
               size:int=None, # side of the square window; default a quarter of the shorter side
               border:int=0,  # keep the window this many pixels away from the edges
@@ -75,7 +70,7 @@ def auto_crop(img,           # reference image (the HR), HxW or HxWx3
     else: iy, ix = np.unravel_index(np.argmax(win), win.shape)
     return int(iy + border), int(ix + border), size, size
 
-# %% ../nbs/05_viz.ipynb #7e0cb4a5
+# %% ../nbs/05_viz.ipynb #331e369e
 def _check_crop(crop, H, W):
     try: y, x, h, w = (int(v) for v in crop)
     except (TypeError, ValueError):
@@ -99,7 +94,7 @@ def _panels(images, hr):
                              "all images must be the same size (upscale the LR image, modcrop the HR)")
     return named
 
-# %% ../nbs/05_viz.ipynb #c7da78e4
+# %% ../nbs/05_viz.ipynb #fb39fb9e
 BOX_COLOR = "#ffcc00"   # the crop box and the frame of the zoomed crops
 
 def compare(images,          # dict name -> image (uint8 HxWx3 or HxW), all the size of `hr`
@@ -154,7 +149,7 @@ def compare(images,          # dict name -> image (uint8 HxWx3 or HxW), all the 
     if save is not None: save_figure(fig, save)
     return fig
 
-# %% ../nbs/05_viz.ipynb #4ab0d8d7
+# %% ../nbs/05_viz.ipynb #28334b74
 def split_view(before,          # image shown left of the split
                after,           # image shown right of the split, same size
                frac:float=0.5,  # position of the split, 0 (all after) .. 1 (all before)
@@ -173,7 +168,7 @@ def split_view(before,          # image shown left of the split
     if line is not None and 0 < cut < a.shape[1]: out[:, cut] = line
     return out
 
-# %% ../nbs/05_viz.ipynb #9e5cdc36
+# %% ../nbs/05_viz.ipynb #d962346c
 def _live_frontend() -> bool:
     "True when ipywidgets can be shown: ipywidgets importable, an IPython kernel with a front end, not under tests."
     if in_test(): return False
@@ -228,7 +223,7 @@ def compare_widget(before,                  # image before (e.g. bicubic), uint8
     head = W.HTML(f"<b>&#9664; {labels[0]}</b> &nbsp;|&nbsp; <b>{labels[1]} &#9654;</b>")
     return W.VBox([style, head, img, slider])
 
-# %% ../nbs/05_viz.ipynb #6d6af9ae
+# %% ../nbs/05_viz.ipynb #e8083a1a
 _LOWER_IS_BETTER = ("loss", "mse", "mae", "error", "lpips", "distance")
 
 def _history_dict(history) -> dict:
@@ -285,7 +280,7 @@ def plot_history(history,        # keras History, dict of lists, DataFrame (e.g.
     if save is not None: save_figure(fig, save)
     return fig
 
-# %% ../nbs/05_viz.ipynb #5983008c
+# %% ../nbs/05_viz.ipynb #54eae860
 def show_images(images,        # list of images, or dict title -> image
                 titles=None,   # titles (default: the dict's keys)
                 ncols:int=None, # images per row (default: all in one row, up to 6)

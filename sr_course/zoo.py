@@ -6,7 +6,7 @@
 __all__ = ['DEFAULT_MODEL', 'WeightsError', 'ModelSpec', 'register', 'unregister', 'model_names', 'get_spec', 'get_upscaler',
            'list_models', 'upscale', 'weights_dir', 'file_sha256', 'weights_path', 'load_weights']
 
-# %% ../nbs/07_zoo.ipynb #00832a3d
+# %% ../nbs/07_zoo.ipynb #27f8e8a6
 import hashlib, re, sys, difflib
 from dataclasses import dataclass
 from pathlib import Path
@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 from .resize import imresize
 
-# %% ../nbs/07_zoo.ipynb #d259ed29
+# %% ../nbs/07_zoo.ipynb #aebaa6da
 DEFAULT_MODEL = "bicubic"
 _NAME_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.+-]*")
 _SHA_RE = re.compile(r"[0-9a-f]{64}")
@@ -34,7 +34,7 @@ class ModelSpec:
 
 _REGISTRY, _CACHE = {}, {}
 
-# %% ../nbs/07_zoo.ipynb #b7a28bbf
+# %% ../nbs/07_zoo.ipynb #1b8f62ad
 def _as_scale(scale) -> int:
     "A scale as an int >= 2, or a clear ValueError."
     if isinstance(scale, (bool, np.bool_)) or not isinstance(scale, (int, float, np.integer, np.floating)) \
@@ -99,7 +99,7 @@ def get_spec(name:str) -> ModelSpec:
         raise ValueError(f"unknown model {name!r}{hint}; available models: {', '.join(model_names())}")
     return spec
 
-# %% ../nbs/07_zoo.ipynb #a13d943f
+# %% ../nbs/07_zoo.ipynb #fa537bb0
 _CLASSICAL = {"nearest": ("nearest", "nearest neighbour: copies each LR pixel into an s x s block"),
               "bilinear": ("bilinear", "bilinear interpolation (triangle kernel)"),
               "bicubic": ("bicubic", "bicubic interpolation, MATLAB's kernel (a = -0.5): the baseline of every SR table"),
@@ -116,7 +116,7 @@ def _interpolator(method:str):
 for _name, (_method, _desc) in _CLASSICAL.items():
     register(_name, _interpolator(_method), scales=(2, 3, 4, 8), description=_desc)
 
-# %% ../nbs/07_zoo.ipynb #f5a8e30a
+# %% ../nbs/07_zoo.ipynb #ef052d24
 def _is_keras_model(obj) -> bool:
     keras = sys.modules.get("keras")        # no Keras imported yet: cannot be a Keras model
     return keras is not None and isinstance(obj, keras.Model)
@@ -144,7 +144,7 @@ def list_models() -> pd.DataFrame:
     return pd.DataFrame([{"name": s.name, "scales": s.scales, "description": s.description, "trained": bool(s.weights)}
                          for s in (_REGISTRY[k] for k in model_names())], columns=["name", "scales", "description", "trained"])
 
-# %% ../nbs/07_zoo.ipynb #48c165d9
+# %% ../nbs/07_zoo.ipynb #784fba0d
 def upscale(img,                    # uint8 image: gray HxW (or HxWx1) or RGB HxWx3
             scale:int=4,            # SR scale
             model:str=DEFAULT_MODEL, # a registered model name
@@ -168,7 +168,7 @@ def upscale(img,                    # uint8 image: gray HxW (or HxWx1) or RGB Hx
     if sr.ndim == 3: sr = np.clip(np.round(sr.astype(np.float64).mean(-1)), 0, 255).astype(np.uint8)
     return sr if img.ndim == 2 else sr[..., None]
 
-# %% ../nbs/07_zoo.ipynb #28e53172
+# %% ../nbs/07_zoo.ipynb #f6f7d005
 def weights_dir() -> Path:
     "The folder that holds the trained weights shipped with the package (`sr_course/weights/`)."
     import sr_course

@@ -5,11 +5,11 @@
 # %% auto #0
 __all__ = ['srcnn', 'valid_crop']
 
-# %% ../../nbs/10_srcnn.ipynb #b5b8e4c6
+# %% ../../nbs/10_srcnn.ipynb #efe908e3
 import keras
 from keras import layers
 
-# %% ../../nbs/10_srcnn.ipynb #0ff1dd75
+# %% ../../nbs/10_srcnn.ipynb #1b6e9b10
 def srcnn(f1:int=9, f2:int=5, f3:int=5,  # kernel sizes of the three layers (9-5-5 is the paper's best; 9-1-5 the fast one)
           n1:int=64, n2:int=32,          # filters in the first two layers
           channels:int=1,                # 1: works on Y (the paper), 3: RGB
@@ -24,7 +24,7 @@ def srcnn(f1:int=9, f2:int=5, f3:int=5,  # kernel sizes of the three layers (9-5
     out = layers.Conv2D(channels, f3, padding=padding, name="reconstruct")(x)
     return keras.Model(inp, out, name=name or f"srcnn_{f1}{f2}{f3}")
 
-# %% ../../nbs/10_srcnn.ipynb #144e71ab
+# %% ../../nbs/10_srcnn.ipynb #0b9712d7
 def valid_crop(f1:int=9, f2:int=5, f3:int=5) -> int:
     "Pixels a 'valid' SRCNN trims from each side: the target must be cropped by this much to match."
     return (f1 - 1) // 2 + (f2 - 1) // 2 + (f3 - 1) // 2
