@@ -169,8 +169,10 @@ def test_save_figure_failure_leaves_old_file_and_no_temp(tmp_path, monkeypatch):
     out.write_bytes(b"old")
     fig = show_images([np.zeros((8, 8), np.uint8)])
 
-    def broken(f, **kw):
-        f.write(b"partial"); raise RuntimeError("disk full")
+    def broken(f, **kw):   # write half a file to wherever save_figure points it (a path or a file object), then fail
+        if hasattr(f, "write"): f.write(b"partial")
+        else: open(f, "wb").write(b"partial")
+        raise RuntimeError("disk full")
     monkeypatch.setattr(fig, "savefig", broken)
     with pytest.raises(RuntimeError, match="disk full"):
         save_figure(fig, out)
