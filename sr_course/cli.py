@@ -4,15 +4,16 @@
 
 # %% auto #0
 __all__ = ['PROG', 'DEFAULT_OUT', 'SPEED_SIZE', 'SSIM_WINDOW', 'PUBLISHED', 'CLIError', 'cmd_upscale', 'bench_records',
-           'format_table', 'speed_records', 'cmd_bench', 'cmd_data', 'cmd_demo', 'build_parser', 'main']
+           'format_table', 'speed_records', 'cmd_bench', 'cmd_data', 'cmd_demo', 'cmd_train', 'cmd_models',
+           'build_parser', 'main']
 
-# %% ../nbs/08_cli.ipynb #27f120c6
+# %% ../nbs/08_cli.ipynb #053b15e0
 import argparse, contextlib, json, os, sys, time, warnings
 from pathlib import Path
 import numpy as np
 from . import zoo
 
-# %% ../nbs/08_cli.ipynb #28d2f244
+# %% ../nbs/08_cli.ipynb #04a02597
 PROG = "sr-course"
 DEFAULT_OUT = "sr_course_out"   # where commands without an explicit output write (relative to the working folder)
 SPEED_SIZE = 512                # `bench --speed`: seconds to upscale an input of SPEED_SIZE x SPEED_SIZE pixels
@@ -55,7 +56,7 @@ def _write_json(path, obj):
     with atomic_path(path) as tmp: tmp.write_text(json.dumps(obj, indent=1) + "\n")
     return path
 
-# %% ../nbs/08_cli.ipynb #457ad4b1
+# %% ../nbs/08_cli.ipynb #39aa574e
 def _out_name(stem, scale, model, ext=".png"): return f"{stem}_x{scale}_{model}{ext}"
 
 def _is_dir_arg(p) -> bool:
@@ -128,7 +129,7 @@ def cmd_upscale(args) -> int:
         print(f"wrote {dest} ({img.shape[1]}x{img.shape[0]} -> {sr.shape[1]}x{sr.shape[0]}, {model} x{scale})")
     return 0
 
-# %% ../nbs/08_cli.ipynb #1e6963e2
+# %% ../nbs/08_cli.ipynb #4b4bd857
 SSIM_WINDOW = 11
 PUBLISHED = {   # published Y-PSNR (dB) of the bicubic baseline, REFERENCE.md section 2: (model, dataset, scale) -> dB
     ("bicubic", ds, s): v for ds, vals in {"set5": (33.66, 30.39, 28.42), "set14": (30.24, 27.55, 26.00),
@@ -182,7 +183,7 @@ def format_table(records) -> str:
     if any(p is not None for p in pub): out["published"] = ["-" if p is None else f"{p:.2f}" for p in pub]
     return out.to_string(index=False)
 
-# %% ../nbs/08_cli.ipynb #47c4ee07
+# %% ../nbs/08_cli.ipynb #fdbe14da
 def speed_records(models, scales, size:int=SPEED_SIZE, repeats:int=3) -> list:
     "Median seconds for each model and scale to upscale one `size` x `size` RGB image (after a warm-up run)."
     lr = np.random.default_rng(0).integers(0, 256, (size, size, 3), dtype=np.uint8)
@@ -219,7 +220,7 @@ def cmd_bench(args) -> int:
     if args.json is not None: print(f"wrote {_write_json(args.json, records)}")
     return 0
 
-# %% ../nbs/08_cli.ipynb #e375316b
+# %% ../nbs/08_cli.ipynb #b1ae4288
 def _data_set_name(name:str) -> str:
     "The registry's spelling of a dataset name, or a CLIError listing the known ones."
     names = [n for n in _data().list_datasets().name if n != "samples"]
@@ -258,7 +259,7 @@ def cmd_data(args) -> int:
     print(f"OK: {name} in {folder}: {n} files match the registry ({how})")
     return 0
 
-# %% ../nbs/08_cli.ipynb #64184514
+# %% ../nbs/08_cli.ipynb #23daa973
 def cmd_demo(args) -> int:
     "`sr-course demo`: every model at x4 on the bundled samples: the table and `comparison.png`."
     data = _data()
@@ -267,7 +268,7 @@ def cmd_demo(args) -> int:
     out = Path(args.output or DEFAULT_OUT)
     if out.exists() and not out.is_dir(): raise CLIError(f"-o {str(out)!r} is a file; give a folder")
     scale = 4
-    models = [m for m in zoo.model_names() if scale in zoo.get_spec(m).scales]
+    models = [m for m in zoo.model_names() if zoo.available(m, scale)]   # classical ones, and trained models whose weights are here
     ds = data.sample_images()
     images = _checked(list(ds.items()), getattr(ds, "name", "samples"), [scale])
     print(f"{len(models)} models at x{scale} on {len(images)} bundled sample images ({', '.join(n for n, _ in images)})\n")
@@ -285,7 +286,27 @@ def cmd_demo(args) -> int:
     print(f"\nwrote {path} ({name!r}, x{scale}: {', '.join(models)})")
     return 0
 
-# %% ../nbs/08_cli.ipynb #381c5b47
+# %% ../nbs/08_cli.ipynb #3ab422ed
+def cmd_train(args) -> int:
+    "`sr-course train MODEL --scale N ...`: run (or resume) a training recipe per scale."
+    from sr_course import recipes
+    if args.model not in recipes.RECIPES:
+        raise CLIError(f"no training recipe for {args.model!r}; recipes: {', '.join(recipes.RECIPES)}")
+    for s in args.scale or [2, 3, 4]:
+        print(f"training {args.model} x{s} into {Path(args.out) / f'{args.model}_x{s}'} ...")
+        rec = recipes.train_recipe(args.model, s, data_dir=args.data_dir, out_dir=args.out, epochs=args.epochs,
+                                   steps=args.steps, publish=args.publish, verbose=1 if sys.stdout.isatty() else 2)
+        best = max(rec["val_psnr_y"]) if rec["val_psnr_y"] else float("nan")
+        print(f"{args.model} x{s}: {rec['epochs_done']} epochs, {rec['wall_seconds'] / 60:.1f} min on {rec['hardware']}, "
+              f"best held-out PSNR {best:.2f} dB" + (" (published into the package)" if args.publish else ""))
+    return 0
+
+def cmd_models(args) -> int:
+    "`sr-course models`: the zoo, and which scales have trained weights."
+    print(zoo.list_models().to_string(index=False))
+    return 0
+
+# %% ../nbs/08_cli.ipynb #70e082e7
 def build_parser() -> argparse.ArgumentParser:
     "The `sr-course` argument parser, with one sub-parser per command."
     from sr_course import __version__
@@ -307,7 +328,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     b = sub.add_parser("bench", help="PSNR/SSIM table of models x datasets x scales (standard protocol)",
                        description="Mean PSNR and SSIM (Y channel, scale pixels shaved, MATLAB-bicubic LR) and seconds per "
-                                   f"image for each model, dataset and scale. Models: {', '.join(zoo.model_names())}.")
+                                   "image for each model, dataset and scale. `sr-course models` lists the models.")
     b.add_argument("--model", nargs="+", action="extend", metavar="NAME", help=f"models (default: {zoo.DEFAULT_MODEL})")
     b.add_argument("--dataset", nargs="+", action="extend", metavar="NAME",
                    help="dataset names (Set5, Set14, ...), folder paths, or 'samples' (default: samples, offline)")
@@ -327,6 +348,22 @@ def build_parser() -> argparse.ArgumentParser:
     dv = dsub.add_parser("verify", help="check a dataset's files against the registry (exit 1 on mismatch)")
     dv.add_argument("name", metavar="NAME"); dv.add_argument("--dir", metavar="DIR", help="the folder holding NAME/ (or NAME's own folder)")
     d.set_defaults(func=cmd_data)
+
+    t = sub.add_parser("train", help="train (or resume) a model's recipe and write its weights and record",
+                       description="Run the training recipe of MODEL for each scale (see nbs/12_recipes.ipynb). Interrupted "
+                                   "runs resume from their checkpoint. Needs the T91 and BSD200 sets (--data-dir, "
+                                   "$SR_COURSE_DATA, the cache, or they are downloaded).")
+    t.add_argument("model", metavar="MODEL", help="srcnn, fsrcnn or espcn")
+    t.add_argument("--scale", nargs="+", action="extend", type=int, metavar="N", help="scales (default: 2 3 4)")
+    t.add_argument("--data-dir", metavar="DIR", help="folder with T91/ and BSD200/")
+    t.add_argument("--out", default="runs", metavar="DIR", help="runs folder (default: ./runs)")
+    t.add_argument("--epochs", type=int, help="override the recipe's epochs (e.g. to train longer)")
+    t.add_argument("--steps", type=int, help="override the recipe's steps per epoch")
+    t.add_argument("--publish", action="store_true", help="copy the weights into the package and record their sha256")
+    t.set_defaults(func=cmd_train)
+
+    z = sub.add_parser("models", help="list the models of the zoo and their trained scales")
+    z.set_defaults(func=cmd_models)
 
     m = sub.add_parser("demo", help="offline: every model at x4 on the bundled images, a table and a comparison figure")
     m.add_argument("-o", "--output", metavar="DIR", help=f"output folder (default: ./{DEFAULT_OUT})")

@@ -4,17 +4,17 @@
 
 # %% auto #0
 __all__ = ['DEFAULT_MODEL', 'WeightsError', 'ModelSpec', 'register', 'unregister', 'model_names', 'get_spec', 'get_upscaler',
-           'list_models', 'upscale', 'weights_dir', 'file_sha256', 'weights_path', 'load_weights']
+           'list_models', 'available', 'upscale', 'weights_dir', 'file_sha256', 'weights_path', 'load_weights']
 
-# %% ../nbs/07_zoo.ipynb #27f8e8a6
-import hashlib, re, sys, difflib
+# %% ../nbs/07_zoo.ipynb #02545bb4
+import hashlib, re, sys, difflib, importlib
 from dataclasses import dataclass
 from pathlib import Path
 import numpy as np
 import pandas as pd
 from .resize import imresize
 
-# %% ../nbs/07_zoo.ipynb #aebaa6da
+# %% ../nbs/07_zoo.ipynb #7fd4d764
 DEFAULT_MODEL = "bicubic"
 _NAME_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.+-]*")
 _SHA_RE = re.compile(r"[0-9a-f]{64}")
@@ -34,7 +34,7 @@ class ModelSpec:
 
 _REGISTRY, _CACHE = {}, {}
 
-# %% ../nbs/07_zoo.ipynb #1b8f62ad
+# %% ../nbs/07_zoo.ipynb #01cf33d5
 def _as_scale(scale) -> int:
     "A scale as an int >= 2, or a clear ValueError."
     if isinstance(scale, (bool, np.bool_)) or not isinstance(scale, (int, float, np.integer, np.floating)) \
@@ -86,20 +86,36 @@ def unregister(name:str):
     del _REGISTRY[key]
     for k in [k for k in _CACHE if k[0] == key]: del _CACHE[k]
 
+_COURSE_MODULES = ["sr_course.recipes"]   # modules that register the course's trained models (imported on demand)
+_course_loaded = False
+
+def _load_course_models():
+    "Import the modules that register the course's models (they load Keras), once, on first need."
+    global _course_loaded
+    if _course_loaded: return
+    _course_loaded = True
+    for m in _COURSE_MODULES:
+        try: importlib.import_module(m)
+        except ModuleNotFoundError as e:
+            if e.name != m: raise
+
 def model_names() -> list:
     "The registered model names, in the order they were registered (the classical ones, then the course's models)."
+    _load_course_models()
     return list(_REGISTRY)
 
 def get_spec(name:str) -> ModelSpec:
     "The registry entry of `name` (case-insensitive); a ValueError listing the available models if unknown."
     spec = _REGISTRY.get(str(name).lower())
     if spec is None:
+        _load_course_models(); spec = _REGISTRY.get(str(name).lower())
+    if spec is None:
         near = difflib.get_close_matches(str(name).lower(), _REGISTRY, n=1)
         hint = f" (did you mean {near[0]!r}?)" if near else ""
         raise ValueError(f"unknown model {name!r}{hint}; available models: {', '.join(model_names())}")
     return spec
 
-# %% ../nbs/07_zoo.ipynb #fa537bb0
+# %% ../nbs/07_zoo.ipynb #95e06dec
 _CLASSICAL = {"nearest": ("nearest", "nearest neighbour: copies each LR pixel into an s x s block"),
               "bilinear": ("bilinear", "bilinear interpolation (triangle kernel)"),
               "bicubic": ("bicubic", "bicubic interpolation, MATLAB's kernel (a = -0.5): the baseline of every SR table"),
@@ -116,7 +132,7 @@ def _interpolator(method:str):
 for _name, (_method, _desc) in _CLASSICAL.items():
     register(_name, _interpolator(_method), scales=(2, 3, 4, 8), description=_desc)
 
-# %% ../nbs/07_zoo.ipynb #ef052d24
+# %% ../nbs/07_zoo.ipynb #af4a2496
 def _is_keras_model(obj) -> bool:
     keras = sys.modules.get("keras")        # no Keras imported yet: cannot be a Keras model
     return keras is not None and isinstance(obj, keras.Model)
@@ -131,7 +147,7 @@ def get_upscaler(name:str, # a registered model name, e.g. 'bicubic' (case-insen
     if (spec.name, s) not in _CACHE:
         obj = spec.factory(s)
         if _is_keras_model(obj):
-            if spec.weights: load_weights(obj, spec.name, s)
+            if spec.weights is not None: load_weights(obj, spec.name, s)   # a weights table: never run untrained
             from sr_course.metrics import as_upscaler
             obj = as_upscaler(obj, s)
         elif not callable(obj):
@@ -141,10 +157,20 @@ def get_upscaler(name:str, # a registered model name, e.g. 'bicubic' (case-insen
 
 def list_models() -> pd.DataFrame:
     "The zoo as a table: name, scales, description (and whether it has trained weights)."
-    return pd.DataFrame([{"name": s.name, "scales": s.scales, "description": s.description, "trained": bool(s.weights)}
+    return pd.DataFrame([{"name": s.name, "scales": s.scales, "description": s.description,
+                          "trained": "-" if s.weights is None else (", ".join(f"x{k}" for k in sorted(s.weights)) or "not yet")}
                          for s in (_REGISTRY[k] for k in model_names())], columns=["name", "scales", "description", "trained"])
 
-# %% ../nbs/07_zoo.ipynb #784fba0d
+def available(name:str, # a registered model
+              scale:int, # a scale
+             ) -> bool:
+    "Can `name` upscale by `scale` now: the scale is supported and, for a trained model, its weights file is there?"
+    spec = get_spec(name)
+    if _as_scale(scale) not in spec.scales: return False
+    if spec.weights is None: return True
+    return scale in spec.weights and (weights_dir() / spec.weights[scale][0]).is_file()
+
+# %% ../nbs/07_zoo.ipynb #2a000ecd
 def upscale(img,                    # uint8 image: gray HxW (or HxWx1) or RGB HxWx3
             scale:int=4,            # SR scale
             model:str=DEFAULT_MODEL, # a registered model name
@@ -168,7 +194,7 @@ def upscale(img,                    # uint8 image: gray HxW (or HxWx1) or RGB Hx
     if sr.ndim == 3: sr = np.clip(np.round(sr.astype(np.float64).mean(-1)), 0, 255).astype(np.uint8)
     return sr if img.ndim == 2 else sr[..., None]
 
-# %% ../nbs/07_zoo.ipynb #f6f7d005
+# %% ../nbs/07_zoo.ipynb #0a14f47e
 def weights_dir() -> Path:
     "The folder that holds the trained weights shipped with the package (`sr_course/weights/`)."
     import sr_course
@@ -190,7 +216,9 @@ def weights_path(name:str, # a registered model with weights
                 ) -> Path:
     "The checked path of a model's weights file: it exists and its sha256 matches the registry, else `WeightsError`."
     spec, s = get_spec(name), _as_scale(scale)
-    if not spec.weights: raise WeightsError(f"model {spec.name!r} has no registered weights")
+    if not spec.weights:
+        how = f"train them with `{spec.recipe}`" if spec.recipe else "train them with the lesson that defines it"
+        raise WeightsError(f"model {spec.name!r} has no trained weights yet: {how}")
     if s not in spec.weights:
         raise WeightsError(f"model {spec.name!r} has no weights for x{s}; weights exist for x{', x'.join(map(str, sorted(spec.weights)))}")
     fname, sha = spec.weights[s]

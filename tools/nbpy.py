@@ -9,10 +9,13 @@ def to_nb(src, dst):
     nb = jupytext.read(src, fmt="py:percent")
     old = nbformat.read(dst, as_version=4) if __import__("os").path.exists(dst) else None
     nb.metadata = dict(COLAB_META)
-    if old is not None:  # keep outputs of unchanged cells
-        outs = {c.source: c.get("outputs", []) for c in old.cells if c.cell_type == "code"}
+    if old is not None:  # keep the ids (and, for code, the outputs) of unchanged cells: stable exports, real outputs kept
+        prev = {(c.cell_type, c.source): c for c in old.cells}
         for c in nb.cells:
-            if c.cell_type == "code" and c.source in outs: c.outputs = outs[c.source]
+            o = prev.get((c.cell_type, c.source))
+            if o is None: continue
+            if "id" in o: c["id"] = o["id"]
+            if c.cell_type == "code": c.outputs = o.get("outputs", [])
     for c in nb.cells:
         c.metadata = {}
         if c.cell_type == "code": c.setdefault("outputs", []); c.setdefault("execution_count", None)

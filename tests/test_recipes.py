@@ -1,0 +1,57 @@
+"Training recipes: runs resume, records are written, published weights load by name through the sha256-checked zoo."
+import json
+import numpy as np
+import pytest
+from sr_course import zoo, recipes
+from sr_course.cli import main
+
+@pytest.fixture
+def weights_tmp(tmp_path, monkeypatch):
+    "An empty package weights folder: nothing is published for real; the zoo is re-registered before and after."
+    d = tmp_path / "weights"; d.mkdir()
+    monkeypatch.setattr(zoo, "weights_dir", lambda: d)
+    zoo._CACHE.clear(); recipes.register_course_models()
+    yield d
+    monkeypatch.undo(); zoo._CACHE.clear(); recipes.register_course_models()
+
+def _images(n=6, size=48, seed=0):
+    rng = np.random.default_rng(seed)
+    base = [np.clip(rng.normal(128, 40, (size, size, 3)), 0, 255).astype(np.uint8) for _ in range(n)]
+    return base[:-2], {f"v{i}": im for i, im in enumerate(base[-2:])}
+
+def test_untrained_model_refuses_to_run(weights_tmp):
+    with pytest.raises(zoo.WeightsError, match="no trained weights yet.*sr-course train srcnn"):
+        zoo.get_upscaler("srcnn", 3)
+    assert not zoo.available("srcnn", 3) and zoo.available("bicubic", 3)
+
+def test_recipe_runs_resumes_and_publishes(tmp_path, weights_tmp):
+    imgs = _images()
+    rec = recipes.train_recipe("espcn", 2, out_dir=tmp_path / "runs", epochs=1, steps=2, images=imgs, verbose=0)
+    run = tmp_path / "runs" / "espcn_x2"
+    assert (run / "espcn_x2.weights.h5").is_file() and rec["epochs_done"] == 1
+    saved = json.loads((run / "espcn_x2.json").read_text())
+    assert saved["recipe"]["name"] == "espcn" and saved["sha256"] == zoo.file_sha256(run / "espcn_x2.weights.h5")
+    assert saved["hardware"] and saved["backend"] and len(saved["val_psnr_y"]) == 1
+    rec2 = recipes.train_recipe("espcn", 2, out_dir=tmp_path / "runs", epochs=2, steps=2, images=imgs, publish=True, verbose=0)
+    assert rec2["epochs_done"] == 2 and rec2["loss"][:1] == rec["loss"]          # resumed, not restarted
+    man = json.loads((weights_tmp / "manifest.json").read_text())
+    assert man["espcn"]["2"]["sha256"] == zoo.file_sha256(weights_tmp / "espcn_x2.weights.h5")
+    up = zoo.get_upscaler("espcn", 2)                                           # loads by name, sha256 checked
+    assert up(np.zeros((5, 6, 3), np.uint8)).shape == (10, 12, 3)
+    (weights_tmp / "espcn_x2.weights.h5").write_bytes(b"tampered")
+    zoo._CACHE.clear()
+    with pytest.raises(zoo.WeightsError, match="corrupt"):
+        zoo.get_upscaler("espcn", 2)
+
+def test_recipe_bad_arguments():
+    with pytest.raises(ValueError, match="unknown recipe"): recipes.train_recipe("vdsr", 2)
+    with pytest.raises(ValueError, match="no settings for x8"): recipes.train_recipe("espcn", 8)
+
+def test_cli_train_and_models(capsys, weights_tmp):
+    assert main(["train", "vdsr", "--scale", "2"]) == 2
+    assert "no training recipe for 'vdsr'" in capsys.readouterr().err
+    assert main(["models"]) == 0
+    out = capsys.readouterr().out
+    assert "srcnn" in out and "not yet" in out and "bicubic" in out
+    assert main(["bench", "--model", "srcnn", "--scale", "3"]) == 2
+    assert "no trained weights yet" in capsys.readouterr().err
