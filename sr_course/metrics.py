@@ -71,7 +71,7 @@ class PSNRMetric(keras.metrics.Mean):
         return super().update_state(batch_psnr(y_true, y_pred, self.max_val, self.crop), sample_weight)
     def get_config(self): return {**super().get_config(), "max_val": self.max_val, "crop": self.crop}
 
-# %% ../nbs/03_metrics.ipynb #b7f8dee4
+# %% ../nbs/03_metrics.ipynb #701e972b
 def _as_rgb_uint8(img):
     img = np.asarray(img)
     if img.ndim == 2: img = np.stack([img] * 3, -1)
@@ -90,15 +90,14 @@ def model_upscaler(model,     # a Keras model mapping images in 0..1 to images i
     from sr_course.degrade import rgb2ycbcr, ycbcr2rgb
     channels = model.input_shape[-1]
     if channels not in (1, 3): raise ValueError(f"model input must have 1 (Y) or 3 (RGB) channels, not {channels}")
+    n = 64   # probe once: an output the size of its input means the model wants the bicubic-upscaled image (SRCNN)
+    pre = _model_predict(model, np.zeros((n, n, channels))).shape[0] == n
     def up(lr):
         lr = _as_rgb_uint8(lr)
         h, w = lr.shape[:2]
         ycc = rgb2ycbcr(lr)
         x = ycc[..., :1] if channels == 1 else lr.astype(np.float64)
-        out = _model_predict(model, x / 255.0)
-        if out.shape[0] == h:   # pre-upsampling model: feed the bicubic-upscaled image instead
-            big = imresize(ycc[..., :1] if channels == 1 else lr.astype(np.float64), float(scale))
-            out = _model_predict(model, big / 255.0)
+        out = _model_predict(model, (imresize(x, float(scale)) if pre else x) / 255.0)
         if out.shape[:2] != (h * scale, w * scale):
             raise ValueError(f"model output {out.shape[:2]} is not {scale}x the input {(h, w)}: is the scale right, "
                              "and does the model keep its size ('same' padding)?")
