@@ -129,13 +129,18 @@ def cmd_upscale(args) -> int:
         print(f"wrote {dest} ({img.shape[1]}x{img.shape[0]} -> {sr.shape[1]}x{sr.shape[0]}, {model} x{scale})")
     return 0
 
-# %% ../nbs/08_cli.ipynb #4b4bd857
+# %% ../nbs/08_cli.ipynb #32a74d6b
 SSIM_WINDOW = 11
-PUBLISHED = {   # published Y-PSNR (dB) of the bicubic baseline, REFERENCE.md section 2: (model, dataset, scale) -> dB
-    ("bicubic", ds, s): v for ds, vals in {"set5": (33.66, 30.39, 28.42), "set14": (30.24, 27.55, 26.00),
-                                           "b100": (29.56, 27.21, 25.96), "bsd100": (29.56, 27.21, 25.96),
-                                           "urban100": (26.88, 24.46, 23.14)}.items()
-                          for s, v in zip((2, 3, 4), vals)}
+_PAPERS = {   # published Y-PSNR (dB), x2/x3/x4 (None: not published) on Set5, Set14, B100, Urban100 (the papers' tables)
+    "bicubic": {"set5": (33.66, 30.39, 28.42), "set14": (30.24, 27.55, 26.00), "b100": (29.56, 27.21, 25.96),
+                "urban100": (26.88, 24.46, 23.14)},
+    "srcnn": {"set5": (36.66, 32.75, 30.48), "set14": (32.42, 29.28, 27.49), "b100": (31.36, 28.41, 26.90),
+              "urban100": (29.50, 26.24, 24.52)},
+    "fsrcnn": {"set5": (37.00, 33.16, 30.72), "set14": (32.63, 29.43, 27.61), "b100": (31.53, 28.53, 26.98),
+               "urban100": (29.88, 26.43, 24.62)},
+    "espcn": {"set5": (None, 33.13, 30.90), "set14": (None, 29.49, 27.73)}}
+PUBLISHED = {(m, alias, s): v for m, sets in _PAPERS.items() for ds, vals in sets.items()   # (model, dataset, scale) -> dB
+             for alias in ({ds, "bsd100"} if ds == "b100" else {ds}) for s, v in zip((2, 3, 4), vals) if v is not None}
 
 def _min_side(scale:int) -> int:
     "The smallest HR side the protocol can score at `scale` (modcrop, shave `scale` px per border, SSIM window)."
@@ -286,7 +291,7 @@ def cmd_demo(args) -> int:
     print(f"\nwrote {path} ({name!r}, x{scale}: {', '.join(models)})")
     return 0
 
-# %% ../nbs/08_cli.ipynb #3ab422ed
+# %% ../nbs/08_cli.ipynb #9db22d5f
 def cmd_train(args) -> int:
     "`sr-course train MODEL --scale N ...`: run (or resume) a training recipe per scale."
     from sr_course import recipes
@@ -295,7 +300,8 @@ def cmd_train(args) -> int:
     for s in args.scale or [2, 3, 4]:
         print(f"training {args.model} x{s} into {Path(args.out) / f'{args.model}_x{s}'} ...")
         rec = recipes.train_recipe(args.model, s, data_dir=args.data_dir, out_dir=args.out, epochs=args.epochs,
-                                   steps=args.steps, publish=args.publish, verbose=1 if sys.stdout.isatty() else 2)
+                                   steps=args.steps, publish=args.publish, verbose=1 if sys.stdout.isatty() else 2,
+                                   workers=args.workers)
         best = max(rec["val_psnr_y"]) if rec["val_psnr_y"] else float("nan")
         print(f"{args.model} x{s}: {rec['epochs_done']} epochs, {rec['wall_seconds'] / 60:.1f} min on {rec['hardware']}, "
               f"best held-out PSNR {best:.2f} dB" + (" (published into the package)" if args.publish else ""))
@@ -306,7 +312,7 @@ def cmd_models(args) -> int:
     print(zoo.list_models().to_string(index=False))
     return 0
 
-# %% ../nbs/08_cli.ipynb #70e082e7
+# %% ../nbs/08_cli.ipynb #324f8558
 def build_parser() -> argparse.ArgumentParser:
     "The `sr-course` argument parser, with one sub-parser per command."
     from sr_course import __version__
@@ -360,6 +366,8 @@ def build_parser() -> argparse.ArgumentParser:
     t.add_argument("--epochs", type=int, help="override the recipe's epochs (e.g. to train longer)")
     t.add_argument("--steps", type=int, help="override the recipe's steps per epoch")
     t.add_argument("--publish", action="store_true", help="copy the weights into the package and record their sha256")
+    t.add_argument("--workers", type=int, default=0, metavar="N",
+                   help="threads preparing batches while the model trains (use 4-8 on a GPU; default 0)")
     t.set_defaults(func=cmd_train)
 
     z = sub.add_parser("models", help="list the models of the zoo and their trained scales")

@@ -522,7 +522,7 @@ def get_dataset(name,            # a registered name or a folder (as for `load_d
         print(f"{name} is not available here ({why}); using the offline sample images instead.")
         return sample_images()
 
-# %% ../nbs/04_data.ipynb #19aa2e44
+# %% ../nbs/04_data.ipynb #23fa5573
 def _dihedral(a, op):
     "One of the 8 flips/rotations of a square patch (op 0 is the identity)."
     a = np.rot90(a, op % 4)
@@ -547,6 +547,7 @@ class TrainPairs(keras.utils.PyDataset):
                  augment:bool=True,       # random flips and 90-degree rotations
                  seed:int=0,              # batches depend only on (seed, epoch, index): repeatable and resumable
                  epoch:int=0,             # the epoch to start at (pass `initial_epoch` when resuming a `fit`)
+                 precompute:bool=None,    # degrade each whole image once (None: when the degradation is deterministic)
                  **kwargs,                # `workers`, `use_multiprocessing`, `max_queue_size` for `keras.utils.PyDataset`
                 ):
         super().__init__(**kwargs)
@@ -580,6 +581,11 @@ class TrainPairs(keras.utils.PyDataset):
         if small: warnings.warn(f"TrainPairs: skipped {small} image(s) smaller than the {p}x{p} patch")
         if not self.images: raise ValueError(f"no training image is at least {p}x{p} pixels: give larger images or a smaller patch")
         self._grid = np.array(grid)
+        # a deterministic degradation (no noise, no JPEG) is applied once per whole (padded) image: every LR window is
+        # then exactly the one the batch-wise path makes, at a fraction of the cost per batch
+        d = self.degradation
+        if precompute is None: precompute = isinstance(d, Degradation) and not d.noise and d.jpeg is None
+        self._lr = [np.asarray(d(img)) for img in self.images] if precompute else None
         n = self._grid.prod(1).astype(np.float64)
         self._p = n / n.sum()                                            # images weighted by their number of patches
 
@@ -609,12 +615,17 @@ class TrainPairs(keras.utils.PyDataset):
         plan, rng = self._plan(i)
         s, p, m = self.scale, self.patch, self.margin
         P = p + 2 * m
-        hr = np.stack([_dihedral(self.images[k][t:t + P, l:l + P], op) for k, t, l, op in plan])
-        lr = np.asarray(self.degradation(hr, rng))
-        if lr.dtype != np.uint8 or lr.shape != (len(hr), P // s, P // s, 3):
-            raise ValueError(f"the degradation must map a uint8 batch {hr.shape} to uint8 {(len(hr), P // s, P // s, 3)}, "
-                             f"got {lr.dtype} {lr.shape}")
-        hr = hr[:, m:m + p, m:m + p]
+        if self._lr is not None:        # LR made once per image: crop the same window from it
+            q = P // s
+            hr = np.stack([_dihedral(self.images[k][t + m:t + m + p, l + m:l + m + p], op) for k, t, l, op in plan])
+            lr = np.stack([_dihedral(self._lr[k][t // s:t // s + q, l // s:l // s + q], op) for k, t, l, op in plan])
+        else:
+            hr = np.stack([_dihedral(self.images[k][t:t + P, l:l + P], op) for k, t, l, op in plan])
+            lr = np.asarray(self.degradation(hr, rng))
+            if lr.dtype != np.uint8 or lr.shape != (len(hr), P // s, P // s, 3):
+                raise ValueError(f"the degradation must map a uint8 batch {hr.shape} to uint8 {(len(hr), P // s, P // s, 3)}, "
+                                 f"got {lr.dtype} {lr.shape}")
+            hr = hr[:, m:m + p, m:m + p]
         if self.channels == "y": lr, hr = rgb2y(lr)[..., None], rgb2y(hr)[..., None]
         else: lr = lr.astype(np.float64)
         if self.upsample == "pre": x = imresize(lr, float(s))[:, m:m + p, m:m + p]

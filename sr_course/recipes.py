@@ -14,13 +14,13 @@ import keras
 from .core import atomic_path, gpu_devices, keras_backend, set_seed
 from . import zoo
 
-# %% ../nbs/12_recipes.ipynb #c541d1cd
-def _build(arch):
+# %% ../nbs/12_recipes.ipynb #11426ced
+def _build(arch, options):
     def build(scale):
         if arch == "srcnn":
-            from sr_course.models.srcnn import srcnn; return srcnn()
+            from sr_course.models.srcnn import srcnn; return srcnn(**options)
         from sr_course.models import fast
-        return getattr(fast, arch)(scale)
+        return getattr(fast, arch)(scale, **options)
     return build
 
 @dataclass
@@ -30,6 +30,7 @@ class Recipe:
     description:str           # one line for the zoo
     upsample:str              # 'pre' (bicubic-upscaled input, SRCNN) or 'post' (LR input)
     patch:dict                # HR patch side per scale (a multiple of the scale)
+    options:dict = field(default_factory=dict)  # keyword arguments for the model's builder (e.g. residual=True)
     batch_size:int = 64       # patches per step
     steps:int = 500           # steps per epoch
     epochs:int = 100          # epochs (a full run is epochs * steps steps)
@@ -37,12 +38,16 @@ class Recipe:
     patience:int = 20         # early stopping on held-out validation PSNR
     train_sets:tuple = ("T91", "BSD200")  # training data (the '291' set), minus the held-out images
     n_val:int = 10            # held-out images (the last by name of the last training set)
-    def build(self, scale:int) -> keras.Model: return _build(self.name)(scale)
+    def build(self, scale:int) -> keras.Model: return _build(self.name, self.options)(scale)
 
+_LR17 = {2: 34, 3: 51, 4: 68}   # 17x17 LR patches, as in the ESPCN paper
 RECIPES = {r.name: r for r in [
-    Recipe("srcnn", "SRCNN 9-5-5 (Lesson 2) on Y, bicubic-upscaled input", "pre", {2: 32, 3: 33, 4: 32}, lr=3e-4),
-    Recipe("fsrcnn", "FSRCNN(56, 12, 4) (Lesson 3) on Y, transposed-conv upsampling", "post", {2: 40, 3: 39, 4: 40}),
-    Recipe("espcn", "ESPCN (Lesson 3) on Y, sub-pixel convolution with ICNR", "post", {2: 40, 3: 39, 4: 40}),
+    Recipe("srcnn", "SRCNN 9-5-5 (Lesson 2) on Y, bicubic-upscaled input, residual", "pre", {2: 32, 3: 33, 4: 32},
+           options=dict(residual=True), lr=3e-4),
+    Recipe("fsrcnn", "FSRCNN(56, 12, 4) (Lesson 3) on Y, transposed-conv upsampling + bicubic skip", "post", _LR17,
+           options=dict(residual=True)),
+    Recipe("espcn", "ESPCN (Lesson 3) on Y, ReLU, sub-pixel convolution with ICNR + bicubic skip", "post", _LR17,
+           options=dict(activation="relu", residual=True)),
 ]}
 
 # %% ../nbs/12_recipes.ipynb #b2771962
@@ -63,7 +68,7 @@ def register_course_models():
 
 register_course_models()
 
-# %% ../nbs/12_recipes.ipynb #05400fbb
+# %% ../nbs/12_recipes.ipynb #e5c4094f
 def _training_images(recipe, data_dir):
     from sr_course.data import load_dataset
     imgs = []
@@ -87,6 +92,7 @@ def train_recipe(name:str,            # a recipe name: 'srcnn', 'fsrcnn' or 'esp
                  publish:bool=False,  # copy the weights into the package and record their sha256 in the manifest
                  seed:int=0,
                  verbose="auto",
+                 workers:int=0,       # threads preparing batches while the model trains (worth it on a GPU; 0: none)
                 ) -> dict:
     "Run (or resume) a recipe; writes `<name>_x<scale>.weights.h5` and a `.json` record; returns the record."
     if name not in RECIPES: raise ValueError(f"unknown recipe {name!r}; recipes: {', '.join(RECIPES)}")
@@ -99,7 +105,7 @@ def train_recipe(name:str,            # a recipe name: 'srcnn', 'fsrcnn' or 'esp
     train_imgs, val = images if images is not None else _training_images(r, data_dir)
     set_seed(seed)
     pairs = TrainPairs(train_imgs, scale=scale, patch=r.patch[scale], batch_size=r.batch_size, steps=steps,
-                       channels="y", upsample=r.upsample, seed=seed)
+                       channels="y", upsample=r.upsample, seed=seed, **({"workers": workers} if workers else {}))
     model = r.build(scale)
     sched = keras.optimizers.schedules.CosineDecay(r.lr, decay_steps=epochs * steps, alpha=0.01)
     model.compile(optimizer=keras.optimizers.Adam(sched), loss="mse")

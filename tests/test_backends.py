@@ -14,6 +14,19 @@ CODE = textwrap.dedent('''
     up = model_upscaler(model, 2)
     out = up(np.zeros((5, 7, 3), np.uint8))
     assert out.shape == (10, 14, 3) and out.dtype == np.uint8
+    # the course's models build and run, and the bicubic skip is MATLAB's bicubic (away from the border)
+    from sr_course.models.fast import espcn, fsrcnn
+    from sr_course.models.srcnn import srcnn
+    from sr_course.resize import imresize
+    x = np.random.default_rng(1).random((1, 12, 12, 1)).astype("float32")
+    for s in (2, 3, 4):
+        m = espcn(s, activation="relu", residual=True)
+        sub = m.get_layer("subpixel"); sub.set_weights([np.zeros_like(w) for w in sub.get_weights()])
+        y = np.asarray(keras.ops.convert_to_numpy(m(x)))[0, ..., 0]
+        ref = imresize(x[0, ..., 0].astype(np.float64), float(s))
+        assert np.abs(y - ref)[2 * s:-2 * s, 2 * s:-2 * s].max() < 1e-3, s
+        assert tuple(fsrcnn(s, residual=True)(x).shape) == (1, 12 * s, 12 * s, 1)
+    assert tuple(srcnn(residual=True)(x).shape) == (1, 12, 12, 1)
     print("ok")
 ''')
 

@@ -55,3 +55,30 @@ def test_cli_train_and_models(capsys, weights_tmp):
     assert "srcnn" in out and "not yet" in out and "bicubic" in out
     assert main(["bench", "--model", "srcnn", "--scale", "3"]) == 2
     assert "no trained weights yet" in capsys.readouterr().err
+
+def test_recipe_with_worker_threads(tmp_path, weights_tmp):
+    imgs = _images(size=60)                      # x3 patches are 51x51 HR (17x17 LR)
+    rec = recipes.train_recipe("fsrcnn", 3, out_dir=tmp_path / "runs", epochs=1, steps=3, images=imgs, workers=2, verbose=0)
+    assert rec["epochs_done"] == 1 and np.isfinite(rec["loss"][0])
+
+def test_recipes_build_the_documented_models():
+    for name, r in recipes.RECIPES.items():
+        for s in r.patch:
+            m = r.build(s)
+            assert r.patch[s] % s == 0
+            x = np.zeros((1, 12, 12, 1), "float32") if r.upsample == "post" else np.zeros((1, 12 * s, 12 * s, 1), "float32")
+            assert m(x).shape == (1, 12 * s, 12 * s, 1), (name, s)
+            if r.options.get("residual"): assert any("plus" in l.name for l in m.layers), (name, s)
+
+def test_shipped_weights_beat_bicubic(data_dir):
+    "Every published model loads by name and is clearly better than bicubic on Set5 at its scale (standard protocol)."
+    from sr_course.cli import PUBLISHED
+    from sr_course.data import load_dataset
+    from sr_course.metrics import evaluate
+    man = recipes.manifest()
+    if not man: pytest.skip("no weights are shipped yet")
+    set5 = load_dataset("Set5", root=data_dir)
+    for name, scales in man.items():
+        for s in scales:
+            psnr = evaluate(zoo.get_upscaler(name, int(s)), set5, int(s)).psnr.mean()
+            assert psnr > PUBLISHED[("bicubic", "set5", int(s))] + 0.5, (name, s, psnr)

@@ -9,11 +9,12 @@ __all__ = ['srcnn', 'valid_crop']
 import keras
 from keras import layers
 
-# %% ../../nbs/10_srcnn.ipynb #1b6e9b10
+# %% ../../nbs/10_srcnn.ipynb #a049a9d1
 def srcnn(f1:int=9, f2:int=5, f3:int=5,  # kernel sizes of the three layers (9-5-5 is the paper's best; 9-1-5 the fast one)
           n1:int=64, n2:int=32,          # filters in the first two layers
           channels:int=1,                # 1: works on Y (the paper), 3: RGB
           padding:str="same",            # 'same' keeps the size; 'valid' (the paper) shrinks it by f1+f2+f3-3
+          residual:bool=False,           # add the input to the output: the network learns only the missing detail
           name:str=None,
          ) -> keras.Model:
     "SRCNN: patch extraction, non-linear mapping and reconstruction as three convolutions, on the bicubic-upscaled image."
@@ -22,6 +23,9 @@ def srcnn(f1:int=9, f2:int=5, f3:int=5,  # kernel sizes of the three layers (9-5
     x = layers.Conv2D(n1, f1, padding=padding, activation="relu", name="extract")(inp)
     x = layers.Conv2D(n2, f2, padding=padding, activation="relu", name="map")(x)
     out = layers.Conv2D(channels, f3, padding=padding, name="reconstruct")(x)
+    if residual:
+        c = (f1 + f2 + f3 - 3) // 2 if padding == "valid" else 0
+        out = layers.Add(name="plus_input")([out, layers.Cropping2D(c, name="centre")(inp) if c else inp])
     return keras.Model(inp, out, name=name or f"srcnn_{f1}{f2}{f3}")
 
 # %% ../../nbs/10_srcnn.ipynb #0b9712d7
