@@ -301,7 +301,7 @@ def cmd_train(args) -> int:
         print(f"training {args.model} x{s} into {Path(args.out) / f'{args.model}_x{s}'} ...")
         rec = recipes.train_recipe(args.model, s, data_dir=args.data_dir, out_dir=args.out, epochs=args.epochs,
                                    steps=args.steps, publish=args.publish, verbose=1 if sys.stdout.isatty() else 2,
-                                   workers=args.workers)
+                                   workers=args.workers, from_scratch=args.from_scratch)
         best = max(rec["val_psnr_y"]) if rec["val_psnr_y"] else float("nan")
         print(f"{args.model} x{s}: {rec['epochs_done']} epochs, {rec['wall_seconds'] / 60:.1f} min on {rec['hardware']}, "
               f"best held-out PSNR {best:.2f} dB" + (" (published into the package)" if args.publish else ""))
@@ -365,6 +365,7 @@ def build_parser() -> argparse.ArgumentParser:
     t.add_argument("--out", default="runs", metavar="DIR", help="runs folder (default: ./runs)")
     t.add_argument("--epochs", type=int, help="override the recipe's epochs (e.g. to train longer)")
     t.add_argument("--steps", type=int, help="override the recipe's steps per epoch")
+    t.add_argument("--from-scratch", action="store_true", help="ignore the recipe's warm start (x2/x4 start from the shipped x3 weights)")
     t.add_argument("--publish", action="store_true", help="copy the weights into the package and record their sha256")
     t.add_argument("--workers", type=int, default=0, metavar="N",
                    help="threads preparing batches while the model trains (use 4-8 on a GPU; default 0)")

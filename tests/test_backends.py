@@ -27,10 +27,28 @@ CODE = textwrap.dedent('''
         assert np.abs(y - ref)[2 * s:-2 * s, 2 * s:-2 * s].max() < 1e-3, s
         assert tuple(fsrcnn(s, residual=True)(x).shape) == (1, 12 * s, 12 * s, 1)
     assert tuple(srcnn(residual=True)(x).shape) == (1, 12, 12, 1)
+    # the bicubic skip gives the same numbers on every backend, borders included (Keys a=-0.5, edge taps renormalised)
+    from sr_course.models.fast import BicubicUpsample
+    def cubic(d):
+        d = abs(d); return 1.5 * d**3 - 2.5 * d**2 + 1 if d <= 1 else (-0.5 * d**3 + 2.5 * d**2 - 4 * d + 2 if d < 2 else 0.0)
+    def up1d(v, s):                       # one row, directly from the definition
+        out = []
+        for o in range(len(v) * s):
+            u = (o + 0.5) / s - 0.5
+            ks = [k for k in range(int(np.floor(u)) - 1, int(np.floor(u)) + 3) if 0 <= k < len(v)]
+            w = [cubic(u - k) for k in ks]; out.append(sum(wi * v[k] for wi, k in zip(w, ks)) / sum(w))
+        return np.array(out)
+    x = np.random.default_rng(2).random((1, 5, 6, 2)).astype("float32")
+    for s in (2, 3, 4):
+        y = np.asarray(keras.ops.convert_to_numpy(BicubicUpsample(s)(x)))
+        for c in range(2):
+            rows = np.stack([up1d(r, s) for r in x[0, ..., c]])
+            ref = np.stack([up1d(col, s) for col in rows.T]).T
+            assert np.abs(y[0, ..., c] - ref).max() < 1e-5, (s, np.abs(y[0, ..., c] - ref).max())
     print("ok")
 ''')
 
-@pytest.mark.parametrize("backend", ["tensorflow", "jax"])
+@pytest.mark.parametrize("backend", ["tensorflow", "jax", "torch"])   # torch: where it is installed (not in CI)
 def test_metrics_on_backend(backend):
     pytest.importorskip(backend)
     env = {**os.environ, "KERAS_BACKEND": backend, "TF_CPP_MIN_LOG_LEVEL": "3"}

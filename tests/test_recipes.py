@@ -26,13 +26,15 @@ def test_untrained_model_refuses_to_run(weights_tmp):
 
 def test_recipe_runs_resumes_and_publishes(tmp_path, weights_tmp):
     imgs = _images()
-    rec = recipes.train_recipe("espcn", 2, out_dir=tmp_path / "runs", epochs=1, steps=2, images=imgs, verbose=0)
+    rec = recipes.train_recipe("espcn", 2, out_dir=tmp_path / "runs", epochs=1, steps=2, images=imgs, verbose=0,
+                               from_scratch=True)
     run = tmp_path / "runs" / "espcn_x2"
     assert (run / "espcn_x2.weights.h5").is_file() and rec["epochs_done"] == 1
     saved = json.loads((run / "espcn_x2.json").read_text())
     assert saved["recipe"]["name"] == "espcn" and saved["sha256"] == zoo.file_sha256(run / "espcn_x2.weights.h5")
     assert saved["hardware"] and saved["backend"] and len(saved["val_psnr_y"]) == 1
-    rec2 = recipes.train_recipe("espcn", 2, out_dir=tmp_path / "runs", epochs=2, steps=2, images=imgs, publish=True, verbose=0)
+    rec2 = recipes.train_recipe("espcn", 2, out_dir=tmp_path / "runs", epochs=2, steps=2, images=imgs, publish=True, verbose=0,
+                                from_scratch=True)
     assert rec2["epochs_done"] == 2 and rec2["loss"][:1] == rec["loss"]          # resumed, not restarted
     man = json.loads((weights_tmp / "manifest.json").read_text())
     assert man["espcn"]["2"]["sha256"] == zoo.file_sha256(weights_tmp / "espcn_x2.weights.h5")
@@ -42,6 +44,40 @@ def test_recipe_runs_resumes_and_publishes(tmp_path, weights_tmp):
     zoo._CACHE.clear()
     with pytest.raises(zoo.WeightsError, match="corrupt"):
         zoo.get_upscaler("espcn", 2)
+
+def test_warm_start_needs_the_source_weights(tmp_path, weights_tmp):
+    "x2 starts from the shipped x3 weights: without them the error names the command that makes them; --from-scratch runs."
+    with pytest.raises(zoo.WeightsError, match=r"sr-course train espcn --scale 3 --publish.*--from-scratch"):
+        recipes.train_recipe("espcn", 2, out_dir=tmp_path / "runs", epochs=1, steps=1, images=_images(), verbose=0)
+    assert not (tmp_path / "runs" / "espcn_x2" / "espcn_x2.weights.h5").exists()
+    assert main(["train", "espcn", "--scale", "4", "--epochs", "1", "--steps", "1", "--out", str(tmp_path / "r")]) == 2
+    rec = recipes.train_recipe("espcn", 2, out_dir=tmp_path / "runs", epochs=1, steps=1, images=_images(), verbose=0,
+                               from_scratch=True)
+    assert rec["warm_start"] is None and rec["epochs_done"] == 1
+
+@pytest.mark.parametrize("name,copied", [("srcnn", ["extract", "map", "reconstruct"]),
+                                         ("fsrcnn", ["extract", "extract_act", "shrink", "shrink_act"] +
+                                          [f"map{i}{a}" for i in range(4) for a in ("", "_act")] + ["expand", "expand_act"]),
+                                         ("espcn", ["conv1", "conv2"])])
+def test_warm_start_copies_the_scale_free_layers(tmp_path, weights_tmp, monkeypatch, name, copied):
+    "A warm-started x2 run copies exactly the layers whose job does not depend on the scale, and records where from."
+    import dataclasses
+    imgs = _images(size=60)
+    src = recipes.train_recipe(name, 3, out_dir=tmp_path / "runs", epochs=1, steps=1, images=imgs, publish=True, verbose=0)
+    source = recipes.RECIPES[name].build(3); zoo.load_weights(source, name, 3)
+    model = recipes.RECIPES[name].build(2); before = {l.name: l.get_weights() for l in model.layers}
+    init = recipes.warm_start(model, name, 3, skip=recipes.RECIPES[name].warm_skip)
+    assert sorted(init["layers"]) == sorted(copied) and init["from"] == f"{name}_x3" and init["sha256"] == src["sha256"]
+    for l in model.layers:
+        if not l.weights: continue
+        same = all(np.array_equal(a, b) for a, b in zip(l.get_weights(), source.get_layer(l.name).get_weights()))
+        assert same == (l.name in copied), l.name
+        if l.name not in copied:                                   # left as initialised
+            assert all(np.array_equal(a, b) for a, b in zip(l.get_weights(), before[l.name]))
+    monkeypatch.setitem(recipes.RECIPES, name, dataclasses.replace(recipes.RECIPES[name], warm_epochs=1, steps=1))
+    rec = recipes.train_recipe(name, 2, out_dir=tmp_path / "runs", images=imgs, verbose=0)
+    assert rec["epochs_done"] == 1 and rec["recipe"]["epochs"] == 1          # a warm run's default length is warm_epochs
+    assert rec["warm_start"]["from"] == f"{name}_x3" and sorted(rec["warm_start"]["layers"]) == sorted(copied)
 
 def test_recipe_bad_arguments():
     with pytest.raises(ValueError, match="unknown recipe"): recipes.train_recipe("vdsr", 2)
