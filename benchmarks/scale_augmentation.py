@@ -8,6 +8,9 @@ bicubic with antialiasing, as in the FSRCNN paper). Everything else is the recip
 (default 3), from scratch, for EPOCHS x STEPS (default 20 x 500) with the cosine schedule spanning the run, seed 0.
 It prints the held-out PSNR (the ten BSD200 images the recipes hold out, never Set5/Set14) after every epoch and at
 the end. The two arms can run at the same time (two processes); about 10-15 minutes each on a 2-core CPU for ESPCN.
+
+Measured (2026-12-01, ESPCN x3, 20 x 500 steps, both arms at once on the 2-core CPU, TF): held-out PSNR
+plain 27.218 dB, scaled 27.248 dB (+0.03), with the scaled arm ahead from epoch 7 on. Not yet in any recipe.
 """
 import sys, tempfile, time
 from sr_course import recipes
