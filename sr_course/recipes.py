@@ -53,7 +53,6 @@ RECIPES = {r.name: r for r in [
            options=dict(activation="relu", residual=True), warm_start={2: 3, 4: 3}, warm_epochs=30),
 ]}
 
-
 # %% ../nbs/12_recipes.ipynb #b2771962
 MANIFEST = "manifest.json"
 
@@ -92,12 +91,11 @@ def warm_start(model:keras.Model, # the model to initialise (built for the targe
                skip=(),             # layer names never copied
               ) -> dict:
     "Copy every layer whose weights have the same shapes from `name`'s shipped x`scale` weights; returns what was copied."
-    from sr_course.zoo import weights_path, WeightsError
-    try: path = weights_path(name, scale)
-    except WeightsError as e:
-        raise WeightsError(f"{model.name} starts from {name} x{scale}, which is not trained yet ({e}); run "
+    src = RECIPES[name].build(scale)
+    try: zoo.load_weights(src, name, scale)          # sha256-checked
+    except zoo.WeightsError as e:
+        raise zoo.WeightsError(f"{model.name} starts from the shipped {name} x{scale} weights, which cannot be used ({e}); run "
                            f"`sr-course train {name} --scale {scale} --publish` first, or pass --from-scratch") from e
-    src = RECIPES[name].build(scale); src.load_weights(str(path))
     copied = []
     for l in model.layers:
         if l.name in skip or not l.weights: continue
@@ -105,7 +103,7 @@ def warm_start(model:keras.Model, # the model to initialise (built for the targe
         except ValueError: continue
         w = s.get_weights()
         if [a.shape for a in w] == [tuple(v.shape) for v in l.weights]: l.set_weights(w); copied.append(l.name)
-    return {"from": f"{name}_x{scale}", "sha256": zoo.file_sha256(path), "layers": copied}
+    return {"from": f"{name}_x{scale}", "sha256": zoo.get_spec(name).weights[scale][1], "layers": copied}
 
 def train_recipe(name:str,            # a recipe name: 'srcnn', 'fsrcnn' or 'espcn'
                  scale:int,           # 2, 3 or 4

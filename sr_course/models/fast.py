@@ -9,32 +9,29 @@ __all__ = ['BicubicUpsample', 'bicubic_skip', 'fsrcnn', 'PixelShuffle', 'ICNR', 
 import numpy as np
 import keras
 from keras import layers, ops
+from ..resize import cubic
 
 # %% ../../nbs/11_fast.ipynb #d249f279
-def _keys_cubic(x, a=-0.5):
-    x = np.abs(x)
-    return np.where(x <= 1, (a + 2) * x**3 - (a + 3) * x**2 + 1,
-                    np.where(x < 2, a * x**3 - 5 * a * x**2 + 8 * a * x - 4 * a, 0.0))
-
 def _bicubic_taps(scale:int) -> np.ndarray:
     "(5, scale) weights: output phase p of LR pixel k is sum_j taps[j, p] * x[k + j - 2] (half-pixel centres)."
     u = (np.arange(scale) + 0.5) / scale - 0.5            # where each output phase sits, relative to pixel k
-    return _keys_cubic(u[None, :] - np.arange(-2, 3)[:, None])
+    return cubic(u[None, :] - np.arange(-2, 3)[:, None])   # Keys a=-0.5, as in `imresize`
 
 @keras.saving.register_keras_serializable(package="sr_course")
 class BicubicUpsample(layers.Layer):
     "Bicubic upscaling by an integer `scale` from `keras.ops` alone (Keys a=-0.5, half-pixel centres, edge taps renormalised): the same numbers on every backend."
-    def __init__(self, scale:int, **kw): super().__init__(**kw); self.scale = int(scale)
+    def __init__(self, scale:int, **kw):
+        super().__init__(**kw); self.scale = int(scale)
+        self.taps = [[float(w) for w in col] for col in _bicubic_taps(self.scale).T]   # taps[p][j]
     def _along(self, x, axis):                            # -> `scale` tensors, phase p of every pixel along `axis`
-        taps, n = _bicubic_taps(self.scale), x.ndim
+        n = x.ndim
         pad = [[0, 0]] * n; pad[axis] = [2, 2]
         def shifted(t):                                   # t[k + j - 2] for j = 0..4, zero outside the image
             tp = ops.pad(t, pad)
             return [tp[tuple(slice(j, (j - 4) or None) if a == axis else slice(None) for a in range(n))] for j in range(5)]
         one = ops.ones_like(x[tuple(slice(None) if a == axis else slice(0, 1) for a in range(n))])
         xs, ones = shifted(x), shifted(one)                # `one`: a single line along `axis`, for the edge weights
-        return [sum(float(taps[j, p]) * xs[j] for j in range(5)) / sum(float(taps[j, p]) * ones[j] for j in range(5))
-                for p in range(self.scale)]
+        return [sum(w * t for w, t in zip(tp, xs)) / sum(w * t for w, t in zip(tp, ones)) for tp in self.taps]
     def call(self, x):
         cols = self._along(x, 2)                          # phases across the width
         phases = [r for c in cols for r in self._along(c, 1)]   # (dx, dy) order
