@@ -60,14 +60,15 @@ def test_warm_start_needs_the_source_weights(tmp_path, weights_tmp):
                                           [f"map{i}{a}" for i in range(4) for a in ("", "_act")] + ["expand", "expand_act"]),
                                          ("espcn", ["conv1", "conv2"])])
 def test_warm_start_copies_the_scale_free_layers(tmp_path, weights_tmp, monkeypatch, name, copied):
-    "A warm-started x2 run copies exactly the layers whose job does not depend on the scale, and records where from."
+    "A warm-started run copies exactly the layers whose job does not depend on the scale, and records where from."
     import dataclasses
     imgs = _images(size=60)
-    src = recipes.train_recipe(name, 3, out_dir=tmp_path / "runs", epochs=1, steps=1, images=imgs, publish=True, verbose=0)
-    source = recipes.RECIPES[name].build(3); zoo.load_weights(source, name, 3)
-    model = recipes.RECIPES[name].build(2); before = {l.name: l.get_weights() for l in model.layers}
-    init = recipes.warm_start(model, name, 3, skip=recipes.RECIPES[name].warm_skip)
-    assert sorted(init["layers"]) == sorted(copied) and init["from"] == f"{name}_x3" and init["sha256"] == src["sha256"]
+    target, src_scale = min(recipes.RECIPES[name].warm_start.items())     # e.g. x2 from x3
+    src = recipes.train_recipe(name, src_scale, out_dir=tmp_path / "runs", epochs=1, steps=1, images=imgs, publish=True, verbose=0)
+    source = recipes.RECIPES[name].build(src_scale); zoo.load_weights(source, name, src_scale)
+    model = recipes.RECIPES[name].build(target); before = {l.name: l.get_weights() for l in model.layers}
+    init = recipes.warm_start(model, name, src_scale, skip=recipes.RECIPES[name].warm_skip)
+    assert sorted(init["layers"]) == sorted(copied) and init["from"] == f"{name}_x{src_scale}" and init["sha256"] == src["sha256"]
     for l in model.layers:
         if not l.weights: continue
         same = all(np.array_equal(a, b) for a, b in zip(l.get_weights(), source.get_layer(l.name).get_weights()))
@@ -75,9 +76,9 @@ def test_warm_start_copies_the_scale_free_layers(tmp_path, weights_tmp, monkeypa
         if l.name not in copied:                                   # left as initialised
             assert all(np.array_equal(a, b) for a, b in zip(l.get_weights(), before[l.name]))
     monkeypatch.setitem(recipes.RECIPES, name, dataclasses.replace(recipes.RECIPES[name], warm_epochs=1, steps=1))
-    rec = recipes.train_recipe(name, 2, out_dir=tmp_path / "runs", images=imgs, verbose=0)
+    rec = recipes.train_recipe(name, target, out_dir=tmp_path / "runs", images=imgs, verbose=0)
     assert rec["epochs_done"] == 1 and rec["recipe"]["epochs"] == 1          # a warm run's default length is warm_epochs
-    assert rec["warm_start"]["from"] == f"{name}_x3" and sorted(rec["warm_start"]["layers"]) == sorted(copied)
+    assert rec["warm_start"]["from"] == f"{name}_x{src_scale}" and sorted(rec["warm_start"]["layers"]) == sorted(copied)
 
 def test_recipe_bad_arguments():
     with pytest.raises(ValueError, match="unknown recipe"): recipes.train_recipe("vdsr", 2)
