@@ -24,6 +24,7 @@ def strip_noise(path):
 
 def main(paths):
     env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3", "TF_ENABLE_ONEDNN_OPTS": "0", "MPLBACKEND": "module://matplotlib_inline.backend_inline"}
+    if env.get("SR_COURSE_DATA"): env["SR_COURSE_DATA"] = os.path.abspath(env["SR_COURSE_DATA"])  # notebooks run in nbs/
     for p in paths:
         d, f = os.path.split(os.path.abspath(p))
         subprocess.run([sys.executable, "-m", "jupyter", "nbconvert", "--to", "notebook", "--execute", "--inplace",
