@@ -11,13 +11,14 @@ goal_src = {("espcn", 2): "fsrcnn"}
 print("| model | scale | Set5 PSNR / SSIM | Set14 PSNR / SSIM | published (Set5 / Set14) | goal met (within 0.3 dB) | s/image (Set5, Set14) | s for 512x512 |")
 print("|---|---|---|---|---|---|---|---|")
 by = {(r["model"], r["dataset"].lower(), r["scale"]): r for r in recs}
-for m in ("bicubic", "srcnn", "fsrcnn", "espcn"):
-    for s in (2, 3, 4):
+models, scales = dict.fromkeys(r["model"] for r in recs), sorted({r["scale"] for r in recs})   # in the bench's order
+for m in models:
+    for s in scales:
         a, b = by.get((m, "set5", s)), by.get((m, "set14", s))
         if not a: continue
         src = goal_src.get((m, s), m)
         p5, p14 = PUBLISHED.get((src, "set5", s)), PUBLISHED.get((src, "set14", s))
-        pub = "-" if p5 is None else f"{p5:.2f} / {p14:.2f}" + (" (FSRCNN)" if src != m else "")
+        pub = "-" if p5 is None else f"{p5:.2f} / {p14:.2f}" + (f" ({src.upper()})" if src != m else "")
         if m == "bicubic" or p5 is None: ok = "-"
         else:
             g5, g14 = a["psnr"] - p5, b["psnr"] - p14
