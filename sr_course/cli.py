@@ -212,6 +212,8 @@ def cmd_bench(args) -> int:
         raise FileNotFoundError(f"--data-dir {str(args.data_dir)!r} is not a folder (it should hold one sub-folder per dataset, e.g. Set5/)")
     if args.json is not None and Path(args.json).is_dir(): raise CLIError(f"--json {str(args.json)!r} is a folder; give a file name")
     if args.speed_size < 1: raise CLIError(f"--speed-size must be a positive number of pixels, got {args.speed_size}")
+    if args.speed_json is not None and not args.speed: raise CLIError("--speed-json needs --speed (it writes the speed records)")
+    if args.speed_json is not None and Path(args.speed_json).is_dir(): raise CLIError(f"--speed-json {str(args.speed_json)!r} is a folder; give a file name")
     datasets = [_load(d, args.data_dir) for d in dict.fromkeys(args.dataset or ["samples"])]
     for label, images in datasets: _checked(images, label, scales)
     tty = sys.stderr.isatty()
@@ -221,7 +223,9 @@ def cmd_bench(args) -> int:
     if args.speed:
         import pandas as pd
         print(f"\nspeed: seconds to upscale one {args.speed_size}x{args.speed_size} RGB input (median of 3 runs)")
-        print(pd.DataFrame(speed_records(models, scales, args.speed_size)).to_string(index=False))
+        speeds = speed_records(models, scales, args.speed_size)
+        print(pd.DataFrame(speeds).to_string(index=False))
+        if args.speed_json is not None: print(f"wrote {_write_json(args.speed_json, speeds)}")
     if args.json is not None: print(f"wrote {_write_json(args.json, records)}")
     return 0
 
@@ -343,6 +347,7 @@ def build_parser() -> argparse.ArgumentParser:
     b.add_argument("--json", metavar="FILE", help="also write the records (model, dataset, scale, psnr, ssim, seconds) as JSON")
     b.add_argument("--speed", action="store_true", help=f"also time each model and scale on one {SPEED_SIZE}x{SPEED_SIZE} input")
     b.add_argument("--speed-size", type=int, default=SPEED_SIZE, metavar="PX", help=f"input side for --speed (default: {SPEED_SIZE})")
+    b.add_argument("--speed-json", metavar="FILE", help="with --speed, also write the speed records (model, scale, input, seconds) as JSON")
     b.set_defaults(func=cmd_bench)
 
     d = sub.add_parser("data", help="list, download or verify the standard test sets")

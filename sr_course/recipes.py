@@ -46,7 +46,7 @@ class Recipe:
 _LR17 = {2: 34, 3: 51, 4: 68}   # 17x17 LR patches, as in the ESPCN paper
 RECIPES = {r.name: r for r in [
     Recipe("srcnn", "SRCNN 9-5-5 (Lesson 2) on Y, bicubic-upscaled input, residual", "pre", {2: 32, 3: 33, 4: 32},
-           options=dict(residual=True), lr=3e-4, epochs=20, warm_start={2: 3, 4: 3}, warm_epochs=10),
+           options=dict(residual=True), lr=3e-4, epochs=40, warm_start={2: 3, 4: 3}, warm_epochs=10),
     Recipe("fsrcnn", "FSRCNN(56, 12, 4) (Lesson 3) on Y, transposed-conv upsampling + bicubic skip", "post", _LR17,
            options=dict(residual=True), epochs=80, warm_start={2: 3, 4: 3}, warm_epochs=20, warm_skip=("deconv",)),
     Recipe("espcn", "ESPCN (Lesson 3) on Y, ReLU, sub-pixel convolution with ICNR + bicubic skip", "post", _LR17,

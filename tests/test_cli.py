@@ -229,6 +229,22 @@ def test_bench_speed_table(capsys, tiny_set):
     assert "32x32" in speed and "bicubic" in speed and "lanczos" in speed
 
 
+def test_bench_speed_json(tmp_path, capsys, tiny_set):
+    out_json = tmp_path / "speed.json"
+    code, _, _ = run(capsys, "bench", "--dataset", tiny_set, "--scale", "2", "3", "--model", "bicubic",
+                     "--speed", "--speed-size", "24", "--speed-json", out_json)
+    assert code == 0
+    recs = json.loads(out_json.read_text())
+    assert [(r["model"], r["scale"], r["input"]) for r in recs] == [("bicubic", 2, "24x24"), ("bicubic", 3, "24x24")]
+    assert all(r["seconds"] > 0 for r in recs)
+
+
+def test_bench_speed_json_needs_speed(tmp_path, capsys, tiny_set):
+    expect_error(capsys, tmp_path, "bench", "--dataset", tiny_set, "--scale", "2", "--model", "bicubic",
+                 "--speed-json", tmp_path / "s.json", contains=["--speed-json", "--speed"])
+    assert not (tmp_path / "s.json").exists()
+
+
 def test_bench_image_smaller_than_scale(tmp_path, capsys, tiny_set):
     Image.fromarray(np.full((2, 2, 3), 128, np.uint8)).save(tiny_set / "speck.png")
     expect_error(capsys, tmp_path, "bench", "--dataset", tiny_set, "--scale", "3", "--json", tmp_path / "r.json",
