@@ -210,10 +210,10 @@ def cmd_bench(args) -> int:
         for s in scales: zoo.get_upscaler(m, s)           # unknown model or unsupported scale: fail now
     if args.data_dir is not None and not Path(args.data_dir).is_dir():
         raise FileNotFoundError(f"--data-dir {str(args.data_dir)!r} is not a folder (it should hold one sub-folder per dataset, e.g. Set5/)")
-    if args.json is not None and Path(args.json).is_dir(): raise CLIError(f"--json {str(args.json)!r} is a folder; give a file name")
+    for flag, path in (("--json", args.json), ("--speed-json", args.speed_json)):
+        if path is not None and Path(path).is_dir(): raise CLIError(f"{flag} {str(path)!r} is a folder; give a file name")
     if args.speed_size < 1: raise CLIError(f"--speed-size must be a positive number of pixels, got {args.speed_size}")
     if args.speed_json is not None and not args.speed: raise CLIError("--speed-json needs --speed (it writes the speed records)")
-    if args.speed_json is not None and Path(args.speed_json).is_dir(): raise CLIError(f"--speed-json {str(args.speed_json)!r} is a folder; give a file name")
     datasets = [_load(d, args.data_dir) for d in dict.fromkeys(args.dataset or ["samples"])]
     for label, images in datasets: _checked(images, label, scales)
     tty = sys.stderr.isatty()
