@@ -4,7 +4,10 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
-NBS = sorted((ROOT / "nbs").glob("*.ipynb"))
+NBS = sorted(p for p in (ROOT / "nbs").rglob("*.ipynb") if ".ipynb_checkpoints" not in p.parts)
+LESSONS = sorted((ROOT / "nbs" / "lessons").glob("*.ipynb"))
+LIBRARY = sorted((ROOT / "nbs" / "library").glob("*.ipynb"))
+def rel(p): return p.relative_to(ROOT / "nbs").as_posix()
 cfg = configparser.ConfigParser(); cfg.read(ROOT / "settings.ini")
 USER, REPO, BRANCH = (cfg["DEFAULT"][k] for k in ("user", "repo", "branch"))
 
@@ -12,25 +15,36 @@ def load(p): return json.loads(p.read_text())
 def src(c): return "".join(c["source"])
 
 def test_there_are_notebooks():
-    names = [p.name for p in NBS]
-    assert "index.ipynb" in names and "01_interpolation.ipynb" in names
-    nums = [n.split("_")[0] for n in names if n[0].isdigit()]
-    assert nums == sorted(nums) and len(set(nums)) == len(nums), f"notebook numbers must give one reading order: {names}"
+    "Lessons in nbs/lessons/ and toolkit chapters in nbs/library/, each folder numbered in one reading order."
+    assert (ROOT / "nbs" / "index.ipynb").exists() and (ROOT / "nbs" / "lessons" / "01_interpolation.ipynb").exists()
+    assert {rel(p).split("/")[0] for p in NBS} == {"index.ipynb", "lessons", "library"}, [rel(p) for p in NBS]
+    for group in (LESSONS, LIBRARY):
+        names = [p.name for p in group]
+        nums = [n.split("_")[0] for n in names]
+        assert all(n.isdigit() for n in nums) and len(set(nums)) == len(nums), f"number every notebook once: {names}"
 
-@pytest.mark.parametrize("nb", NBS, ids=lambda p: p.name)
+def test_lesson_number_is_file_number():
+    "Lesson N is nbs/lessons/0N_*.ipynb: its title says so."
+    import re as _re
+    for p in LESSONS:
+        first = src(load(p)["cells"][0])
+        m = _re.search(r"Lesson (\d+)", first)
+        assert m and int(m.group(1)) == int(p.name[:2]), f"{rel(p)}: the title must name Lesson {int(p.name[:2])}"
+
+@pytest.mark.parametrize("nb", NBS, ids=rel)
 def test_title_and_summary(nb):
     first = src(load(nb)["cells"][0])
     assert re.match(r"# \S", first), f"{nb.name}: first cell must be a '# Title'"
     assert "\n> " in first, f"{nb.name}: first cell needs a '> one-line summary'"
 
-@pytest.mark.parametrize("nb", NBS, ids=lambda p: p.name)
+@pytest.mark.parametrize("nb", NBS, ids=rel)
 def test_colab_badge_matches_path(nb):
     text = "\n".join(src(c) for c in load(nb)["cells"][:3] if c["cell_type"] == "markdown")
     urls = re.findall(r"https://colab\.research\.google\.com/github/[^)\s]+", text)
     assert urls, f"{nb.name}: no Open-in-Colab badge in the first cells"
-    assert urls[0] == f"https://colab.research.google.com/github/{USER}/{REPO}/blob/{BRANCH}/nbs/{nb.name}"
+    assert urls[0] == f"https://colab.research.google.com/github/{USER}/{REPO}/blob/{BRANCH}/nbs/{rel(nb)}"
 
-@pytest.mark.parametrize("nb", NBS, ids=lambda p: p.name)
+@pytest.mark.parametrize("nb", NBS, ids=rel)
 def test_colab_setup_cell(nb):
     cells = [src(c) for c in load(nb)["cells"] if c["cell_type"] == "code"]
     setup = [c for c in cells if "pip install" in c]
@@ -39,7 +53,7 @@ def test_colab_setup_cell(nb):
     assert '"google.colab" in sys.modules' in c and 'IN_TEST' in c, f"{nb.name}: setup must run on Colab only, never under tests"
     assert f"github.com/{USER}/{REPO}" in c
 
-@pytest.mark.parametrize("nb", NBS, ids=lambda p: p.name)
+@pytest.mark.parametrize("nb", NBS, ids=rel)
 def test_colab_gpu_metadata(nb):
     md = load(nb)["metadata"]
     assert md.get("accelerator") == "GPU", f"{nb.name}: notebook metadata must ask Colab for a GPU"
@@ -47,12 +61,12 @@ def test_colab_gpu_metadata(nb):
 
 def test_gpu_metadata_survives_nbdev_clean(tmp_path):
     from nbdev.clean import clean_nb
-    nb = load(ROOT / "nbs" / "01_interpolation.ipynb")
+    nb = load(ROOT / "nbs" / "lessons" / "01_interpolation.ipynb")
     keys = cfg["DEFAULT"]["allowed_metadata_keys"].split()
     clean_nb(nb, allowed_metadata_keys=keys)
     assert nb["metadata"]["accelerator"] == "GPU" and "colab" in nb["metadata"]
 
-@pytest.mark.parametrize("nb", [p for p in NBS if p.name[0].isdigit() and p.name[:2] != "00"], ids=lambda p: p.name)
+@pytest.mark.parametrize("nb", LESSONS, ids=rel)
 def test_lessons_check_the_gpu(nb):
     assert any("gpu_check()" in src(c) for c in load(nb)["cells"] if c["cell_type"] == "code"), f"{nb.name}: call gpu_check()"
 

@@ -1,5 +1,5 @@
 """Execute notebooks in place so their committed outputs come from a real run:
-`SR_COURSE_DATA=../shared/data python tools/run_nbs.py nbs/01_interpolation.ipynb ...` (quick mode unless SR_COURSE_QUICK=0).
+`SR_COURSE_DATA=../shared/data python tools/run_nbs.py nbs/lessons/01_interpolation.ipynb ...` (quick mode unless SR_COURSE_QUICK=0).
 TensorFlow's start-up log lines are dropped from the outputs, `#| eval: false` cells (hints, solutions) are emptied,
 widget state is not stored, then `nbdev_clean` runs."""
 import os, re, subprocess, sys, json
