@@ -671,7 +671,7 @@ def _ps_mistakes():
 def _check_pixel_shuffle(fn):
     expect_callable(fn, "your `pixel_shuffle` function")
     from keras import ops
-    from sr_course.models.fast import PixelShuffle   # imported here: it pulls in Keras
+    from sr_course.layers import PixelShuffle   # imported here: it pulls in Keras
     runs = []                                        # (x, s, right result, learner's result, case) of every case
     for x, s in _ps_cases():
         B, H, W, Cs = x.shape

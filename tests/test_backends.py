@@ -28,7 +28,7 @@ CODE = textwrap.dedent('''
         assert tuple(fsrcnn(s, residual=True)(x).shape) == (1, 12 * s, 12 * s, 1)
     assert tuple(srcnn(residual=True)(x).shape) == (1, 12, 12, 1)
     # the bicubic skip gives the same numbers on every backend, borders included (Keys a=-0.5, edge taps renormalised)
-    from sr_course.models.fast import BicubicUpsample
+    from sr_course.layers import BicubicUpsample
     def cubic(d):
         d = abs(d); return 1.5 * d**3 - 2.5 * d**2 + 1 if d <= 1 else (-0.5 * d**3 + 2.5 * d**2 - 4 * d + 2 if d < 2 else 0.0)
     def up1d(v, s):                       # one row, directly from the definition

@@ -9,7 +9,8 @@ from keras import layers, ops
 from sr_course import checks
 from sr_course.checks import lesson2, lesson3, ____
 from sr_course.models.srcnn import srcnn, valid_crop
-from sr_course.models.fast import fsrcnn, PixelShuffle, macs_per_pixel
+from sr_course.models.fast import fsrcnn, macs_per_pixel
+from sr_course.layers import PixelShuffle
 
 
 def run(capsys, exercise, *answer):
