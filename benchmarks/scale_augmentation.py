@@ -22,7 +22,7 @@ def main(arm="plain", model="espcn", scale="3", epochs="20", steps="500"):
     if arm not in ("plain", "scaled"): raise SystemExit(f"ARM must be 'plain' or 'scaled', not {arm!r}")
     scale, epochs, steps = int(scale), int(epochs), int(steps)
     r = recipes.RECIPES[model]
-    train, val = recipes._training_images(r, None)
+    train, val = recipes.training_images(r, None)
     if arm == "scaled": train = train + [imresize(im, f) for f in FACTORS for im in train]
     t0 = time.perf_counter()
     rec = recipes.train_recipe(model, scale, out_dir=tempfile.mkdtemp(), epochs=epochs, steps=steps,

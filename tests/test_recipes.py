@@ -103,8 +103,9 @@ def test_recipes_build_the_documented_models():
         for s in r.patch:
             m = r.build(s)
             assert r.patch[s] % s == 0
-            x = np.zeros((1, 12, 12, 1), "float32") if r.upsample == "post" else np.zeros((1, 12 * s, 12 * s, 1), "float32")
-            assert m(x).shape == (1, 12 * s, 12 * s, 1), (name, s)
+            c = {"y": 1, "rgb": 3}[r.channels]
+            x = np.zeros((1, 12, 12, c), "float32") if r.upsample == "post" else np.zeros((1, 12 * s, 12 * s, c), "float32")
+            assert m(x).shape == (1, 12 * s, 12 * s, c), (name, s)
             if r.options.get("residual"): assert any("plus" in l.name for l in m.layers), (name, s)
 
 def test_shipped_weights_beat_bicubic(data_dir):
