@@ -47,7 +47,8 @@ def rgb2y(img, # RGB image or batch in 0..255; a 2-D (gray) image is returned as
     "The BT.601 luma channel Y (16..235 for 0..255 RGB), as float."
     img = np.asarray(img)
     if img.ndim == 2: return img.astype(np.float64)
-    return rgb2ycbcr(img)[..., 0]
+    if img.shape[-1] != 3: raise ValueError(f"rgb2y needs 3 channels last (or a 2-D gray image), got shape {img.shape}")
+    return img.astype(np.float64) @ _YCC[0] + _YCC_OFF[0]     # the first row of rgb2ycbcr only: a third of the work
 
 # %% ../nbs/library/01_degrade.ipynb #070c4381
 def gaussian_blur(img,          # image HxW(xC) or batch, uint8 or float

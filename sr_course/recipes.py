@@ -4,8 +4,8 @@
 
 # %% auto #0
 __all__ = ['TRAINERS', 'OPTIMIZERS', 'SCHEDULES', 'RECIPES', 'MANIFEST', 'RecipeError', 'Phase', 'Recipe', 'manifest',
-           'add_recipe', 'register_course_models', 'training_images', 'get_recipe', 'warm_start', 'train_recipe',
-           'publish_weights']
+           'add_recipe', 'register_course_models', 'training_images', 'get_recipe', 'warm_start', 'compile_phase',
+           'train_recipe', 'publish_weights']
 
 # %% ../nbs/library/10_recipes.ipynb #ecdc7b5a
 import inspect, json, os, platform, shutil, time
@@ -225,8 +225,12 @@ def _optimizer(r, rate, steps):
     make = r.optimizer if callable(r.optimizer) else OPTIMIZERS[r.optimizer]
     return make(_schedule(r, rate, steps))
 
-def _compile_phase(r, model, phase, steps):
-    "The model to `fit` for this phase, compiled: the generator itself, or a GAN around it."
+def compile_phase(r:Recipe,      # the recipe
+                  model,           # the model its builder made
+                  phase:Phase,     # one of `r.run_phases()`
+                  steps:int,       # steps per epoch (the schedule spans the phase's epochs * steps)
+                 ) -> keras.Model:
+    "The model to `fit` for this phase, compiled with the phase's loss and optimizer: the model itself, or a GAN around it."
     loss = get_loss(phase.loss)
     if phase.trainer == "supervised":
         model.compile(optimizer=_optimizer(r, phase.lr, phase.epochs * steps), loss=loss,
@@ -271,7 +275,7 @@ def train_recipe(name:str,            # a recipe name (see `RECIPES`)
     hist, done = {}, []
     for i, ph in enumerate(phases):
         ckpt = run / "checkpoint" if len(phases) == 1 else run / f"{i + 1}_{ph.name}" / "checkpoint"
-        h = fit(_compile_phase(r, model, ph, steps), pairs, epochs=ph.epochs, scale=scale, val_images=val or None,
+        h = fit(compile_phase(r, model, ph, steps), pairs, epochs=ph.epochs, scale=scale, val_images=val or None,
                 patience=r.patience if val else None, checkpoint_dir=ckpt, verbose=verbose)
         for k, v in h.items():
             if k != "snapshots" and isinstance(v, list): hist.setdefault(k, []).extend(v)
