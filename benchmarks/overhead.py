@@ -9,7 +9,8 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 import numpy as np
 import keras
 from sr_course.recipes import RECIPES, compile_phase
-from sr_course.data import TrainPairs, load_dataset
+from sr_course.datasets import load_dataset
+from sr_course.pairs import TrainPairs
 from sr_course.train import fit
 from sr_course.core import set_seed
 

@@ -25,7 +25,8 @@ if __name__ == "__main__":
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 import numpy as np
 import keras
-from sr_course.data import TrainPairs, load_dataset, sample_images, DatasetError
+from sr_course.datasets import load_dataset, sample_images, DatasetError
+from sr_course.pairs import TrainPairs
 
 def srcnn(f2=5, channels=1):
     "SRCNN 9-f2-5 as in the paper (64 and 32 filters), 'same' padding so the output keeps the input's size."

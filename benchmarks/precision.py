@@ -11,7 +11,7 @@ CODE = textwrap.dedent('''
     import json, sys, tempfile, time, numpy as np, keras
     policy, steps, train_steps, only = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), sys.argv[4:]
     from sr_course.recipes import RECIPES, train_recipe
-    from sr_course.data import load_dataset
+    from sr_course.datasets import load_dataset
     from sr_course.metrics import evaluate
     from sr_course.core import set_seed
     t91 = [im for _, im in load_dataset("T91").items()]

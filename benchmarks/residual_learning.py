@@ -16,9 +16,10 @@ training images). About 2-3 minutes per variant on a 2-core CPU.
 """
 import os, sys, time, numpy as np, keras
 from keras import layers
-from sr_course.data import load_dataset
+from sr_course.datasets import load_dataset
 from sr_course.layers import PixelShuffle, ICNR
-from sr_course.metrics import evaluate, model_upscaler
+from sr_course.metrics import evaluate
+from sr_course.inference import model_upscaler
 from sr_course.degrade import make_lr, rgb2y, modcrop
 
 t91 = [v for _, v in load_dataset("T91").items()]; set5 = load_dataset("Set5")

@@ -35,12 +35,15 @@ def _quiet_stderr_fd():
     finally:
         os.dup2(saved, fd); os.close(saved); os.close(devnull)
 
-def _data():
-    "`sr_course.data`, imported on use (it loads Keras): `sr-course --help` and argument errors stay fast."
-    if _QUIET_IMPORTS and "sr_course.data" not in sys.modules:
-        with _quiet_stderr_fd(): import sr_course.data
-    import sr_course.data as data
-    return data
+def _images():
+    "`sr_course.images`, imported on use: `sr-course --help` and argument errors stay fast."
+    import sr_course.images as images
+    return images
+
+def _datasets():
+    "`sr_course.datasets`, imported on use: `sr-course --help` and argument errors stay fast."
+    import sr_course.datasets as datasets
+    return datasets
 
 def _error_message(e:BaseException) -> str:
     "One line for an expected error; OS errors get their file name."
@@ -64,8 +67,8 @@ def _is_dir_arg(p) -> bool:
     return Path(p).is_dir() or str(p).endswith(("/", os.sep))
 
 def _save_exts() -> list:
-    "The extensions `data.save_image` can write."
-    return list(getattr(_data(), "_SAVE_FORMATS", {".png": "PNG", ".jpg": "JPEG", ".jpeg": "JPEG", ".bmp": "BMP"}))
+    "The extensions `images.save_image` can write."
+    return list(_images().SAVE_FORMATS)
 
 def _check_image_ext(path):
     "Fail before any work if `path` does not end in an image format `save_image` can write."
@@ -79,13 +82,13 @@ def _check_image_ext(path):
 
 def _image_files(folder) -> list:
     "The image files directly inside `folder` (by extension), sorted by name."
-    exts = _data().IMAGE_EXTS
+    exts = _images().IMAGE_EXTS
     return sorted(p for p in Path(folder).iterdir() if p.is_file() and p.suffix.lower() in exts and not p.name.startswith("."))
 
 def _plan_upscale(src, out, scale, model) -> list:
     "The list of (source, destination) jobs for `upscale`; a source is a path or (name, image)."
     if src is None:                                     # the bundled sample image
-        ds = _data().sample_images()
+        ds = _datasets().sample_images()
         name, img = next(iter(ds.items()))
         dest = Path(out or DEFAULT_OUT)
         if out is None or _is_dir_arg(out): dest = dest / _out_name(name, scale, model)
@@ -94,7 +97,7 @@ def _plan_upscale(src, out, scale, model) -> list:
     if src.is_dir():
         files = _image_files(src)
         if not files:
-            raise CLIError(f"no images in folder {str(src)!r} (looked for {', '.join(_data().IMAGE_EXTS)})")
+            raise CLIError(f"no images in folder {str(src)!r} (looked for {', '.join(_images().IMAGE_EXTS)})")
         dest = Path(out) if out else src.parent / f"{src.name}_x{scale}_{model}"
         if dest.exists() and not dest.is_dir(): raise CLIError(f"INPUT is a folder, so -o must be a folder; {str(dest)!r} is a file")
         return [(f, dest / _out_name(f.stem, scale, model)) for f in files]
@@ -108,7 +111,7 @@ def cmd_upscale(args) -> int:
     zoo.get_upscaler(model, scale)                      # unknown model or scale: fail before reading anything
     if args.input is not None and not Path(args.input).exists():
         raise FileNotFoundError(f"input {str(args.input)!r} does not exist: check the path (relative paths start from {Path.cwd()})")
-    data = _data()
+    data = _images()
     jobs = _plan_upscale(args.input, args.output, scale, model)
     for _, dest in jobs: _check_image_ext(dest)
     bad = []                                            # read every input first: a bad file stops the run before any write
@@ -161,7 +164,7 @@ def _load(name:str, data_dir=None):
     "A dataset by name (`samples`, a registered set: checked) or folder path, as (label, list of (name, image))."
     if any(sep in str(name) for sep in ("/", os.sep)) and not Path(name).exists():
         raise FileNotFoundError(f"dataset folder {str(name)!r} does not exist (relative paths start from {Path.cwd()})")
-    ds = _data().load_dataset(name, root=data_dir)
+    ds = _datasets().load_dataset(name, root=data_dir)
     return ds.name, list(ds.items())
 
 def bench_records(models, datasets, scales, progress=None) -> list:
@@ -232,7 +235,7 @@ def cmd_bench(args) -> int:
 # %% ../nbs/library/11_cli.ipynb #b1ae4288
 def _data_set_name(name:str) -> str:
     "The registry's spelling of a dataset name, or a CLIError listing the known ones."
-    names = [n for n in _data().list_datasets().name if n != "samples"]
+    names = [n for n in _datasets().list_datasets().name if n != "samples"]
     for n in names:
         if n.lower() == str(name).lower(): return n
     hint = " ('samples' ships with scikit-image: nothing to download or verify)" if str(name).lower() == "samples" else ""
@@ -240,7 +243,7 @@ def _data_set_name(name:str) -> str:
 
 def cmd_data(args) -> int:
     "`sr-course data list|download|verify`."
-    data = _data()
+    data = _datasets()
     if args.data_command == "list":
         print(data.list_datasets().to_string(index=False))
         return 0
@@ -271,7 +274,7 @@ def cmd_data(args) -> int:
 # %% ../nbs/library/11_cli.ipynb #23daa973
 def cmd_demo(args) -> int:
     "`sr-course demo`: every model at x4 on the bundled samples: the table and `comparison.png`."
-    data = _data()
+    data = _datasets()
     from sr_course.degrade import modcrop, make_lr
     from sr_course import viz
     out = Path(args.output or DEFAULT_OUT)

@@ -4,7 +4,7 @@
 
 # %% auto #0
 __all__ = ['QUICK_ENV', 'in_colab', 'in_test', 'keras_backend', 'gpu_devices', 'quick_mode', 'sized', 'gpu_check', 'set_seed',
-           'atomic_path']
+           'atomic_path', 'to_uint8', 'file_sha256', 'is_keras_model']
 
 # %% ../nbs/library/00_core.ipynb #51109813
 import os, sys, random
@@ -97,3 +97,24 @@ def atomic_path(path,              # the file to write
     except BaseException:
         with contextlib.suppress(OSError): tmp.unlink()
         raise
+
+# %% ../nbs/library/00_core.ipynb #9baf8d45
+import hashlib
+
+def to_uint8(img, # an image in 0..255: uint8 passes through, anything else is rounded and clipped
+            ) -> np.ndarray:
+    "Round and clip an image in 0..255 to uint8 (protocol step 3); uint8 passes through."
+    img = np.asarray(img)
+    return img if img.dtype == np.uint8 else np.clip(np.round(img), 0, 255).astype(np.uint8)
+
+def file_sha256(path) -> str:
+    "The sha256 of a file, as 64 hex digits (how datasets and weights are checked)."
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""): h.update(chunk)
+    return h.hexdigest()
+
+def is_keras_model(obj) -> bool:
+    "Is `obj` a `keras.Model`? Asked without importing Keras: if Keras is not loaded, nothing can be a Keras model."
+    keras = sys.modules.get("keras")
+    return keras is not None and isinstance(obj, keras.Model)

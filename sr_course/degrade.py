@@ -11,14 +11,15 @@ import numpy as np
 from dataclasses import dataclass
 from PIL import Image
 from scipy import ndimage
-from .resize import imresize, _spatial_axes
+from .core import to_uint8
+from .resize import imresize, spatial_axes
 
 # %% ../nbs/library/01_degrade.ipynb #eaace01a
 def modcrop(img,      # image HxW(xC) or batch BxHxW(xC)
             scale:int, # crop height and width down to multiples of this
            ) -> np.ndarray:
     "Crop the bottom/right edges so height and width are multiples of `scale` (protocol step 1)."
-    ah, aw = _spatial_axes(np.asarray(img))
+    ah, aw = spatial_axes(np.asarray(img))
     h, w = img.shape[ah], img.shape[aw]
     if h < scale or w < scale:
         raise ValueError(f"image of {h}x{w} pixels is smaller than the scale {scale}: use a larger image or a smaller scale")
@@ -58,10 +59,10 @@ def gaussian_blur(img,          # image HxW(xC) or batch, uint8 or float
     img = np.asarray(img)
     if sigma < 0: raise ValueError(f"sigma must be >= 0, got {sigma}")
     if sigma == 0: return img
-    ah, aw = _spatial_axes(img)
+    ah, aw = spatial_axes(img)
     s = [0.0] * img.ndim; s[ah] = s[aw] = float(sigma)
     out = ndimage.gaussian_filter(img.astype(np.float64), s, mode="reflect", truncate=4.0)
-    return np.clip(np.round(out), 0, 255).astype(np.uint8) if img.dtype == np.uint8 else out.astype(img.dtype)
+    return to_uint8(out) if img.dtype == np.uint8 else out.astype(img.dtype)
 
 def add_noise(img,            # image in 0..255, uint8 or float
               sigma:float,    # standard deviation of the Gaussian noise, on the 0..255 scale
@@ -73,7 +74,7 @@ def add_noise(img,            # image in 0..255, uint8 or float
     if sigma == 0: return img
     rng = np.random.default_rng(rng)
     out = img.astype(np.float64) + rng.normal(0, sigma, img.shape)
-    return np.clip(np.round(out), 0, 255).astype(np.uint8) if img.dtype == np.uint8 else out.astype(img.dtype)
+    return to_uint8(out) if img.dtype == np.uint8 else out.astype(img.dtype)
 
 def jpeg(img,            # uint8 image HxW or HxWx3, or a batch of them
          quality:int=75, # JPEG quality 1..95, as PIL takes it
@@ -105,7 +106,7 @@ class Degradation:
         "Degrade `hr` to a uint8 LR image (or batch)."
         hr = np.asarray(hr)
         if hr.dtype != np.uint8: raise TypeError(f"Degradation takes uint8 images, got {hr.dtype}")
-        ah, aw = _spatial_axes(hr)
+        ah, aw = spatial_axes(hr)
         if hr.shape[ah] % self.scale or hr.shape[aw] % self.scale:
             raise ValueError(f"HR sides {hr.shape[ah]}x{hr.shape[aw]} are not multiples of scale {self.scale}: apply modcrop first")
         x = gaussian_blur(hr, self.blur)

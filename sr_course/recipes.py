@@ -172,7 +172,7 @@ def training_images(recipe:Recipe, # the recipe whose `train_sets` and `n_val` a
                     data_dir=None,  # folder holding the sets (None: $SR_COURSE_DATA, the cache, else download)
                    ) -> tuple:
     "The recipe's training images and its held-out validation images: (list of uint8 images, {name: image})."
-    from sr_course.data import load_dataset
+    from sr_course.datasets import load_dataset
     imgs = []
     for n in recipe.train_sets:
         ds = load_dataset(n, root=data_dir, download=data_dir is None)
@@ -259,7 +259,7 @@ def train_recipe(name:str,            # a recipe name (see `RECIPES`)
     "Run (or resume) a recipe; writes `<name>_x<scale>.weights.h5` and a `.json` record; returns the record."
     r = get_recipe(name)
     if scale not in r.patch: raise ValueError(f"recipe {name!r} has no settings for x{scale}; scales: {sorted(r.patch)}")
-    from sr_course.data import TrainPairs
+    from sr_course.pairs import TrainPairs
     from sr_course.train import fit
     warm = None if from_scratch else r.warm_start.get(scale)
     steps = steps or r.steps

@@ -11,7 +11,9 @@ from pathlib import Path
 import numpy as np
 import keras
 from .core import atomic_path
-from .metrics import evaluate, model_upscaler, PSNRMetric
+from .metrics import evaluate
+from .tensor_metrics import PSNRMetric
+from .inference import model_upscaler
 
 # %% ../nbs/library/09_train.ipynb #920fddc5
 class ProtocolValidation(keras.callbacks.Callback):
@@ -38,7 +40,7 @@ class Snapshots(keras.callbacks.Callback):
         sr = model_upscaler(self.model, self.scale)(self.lr)
         self.images[epoch + 1] = sr
         if self.directory:
-            from sr_course.data import save_image
+            from sr_course.images import save_image
             save_image(Path(self.directory) / f"epoch_{epoch + 1:03d}.png", sr)
 
 # %% ../nbs/library/09_train.ipynb #d42abcbb

@@ -11,9 +11,9 @@ from pathlib import Path
 import numpy as np
 import matplotlib.pyplot as plt
 from matplotlib.patches import Rectangle
-from .core import in_test
+from .core import in_test, atomic_path, to_uint8
 from .degrade import rgb2y
-from .core import atomic_path
+from .images import to_rgb
 
 # %% ../nbs/library/04_viz.ipynb #0ca05871
 def save_figure(fig,      # a matplotlib Figure
@@ -41,7 +41,7 @@ def _as_display(img, name="image"):
     if a.dtype == np.uint8: return a
     if a.dtype == bool or not np.issubdtype(a.dtype, np.number):
         raise TypeError(f"{name}: expected uint8 (or float in 0..255) pixels, got dtype {a.dtype}")
-    return np.clip(np.round(a.astype(np.float64)), 0, 255).astype(np.uint8)
+    return to_uint8(a)
 
 def _imshow(ax, img, **kw):
     "Show a display image on `ax` without ticks; gray images get a fixed 0..255 gray scale."
@@ -120,7 +120,7 @@ def compare(images,          # dict name -> image (uint8 HxWx3 or HxW), all the 
     nrows = -(-n // ncols)
     labels = [k for k, _ in named]
     if hr is not None and titles_metrics:
-        from sr_course.metrics import psnr, ssim     # imported here: it pulls in Keras
+        from sr_course.metrics import psnr, ssim     # imported here: it pulls in pandas and scikit-image
         ref = named[0][1]
         for i, (k, v) in enumerate(named[1:], 1):
             if v.ndim != ref.ndim:
@@ -161,8 +161,7 @@ def split_view(before,          # image shown left of the split
         raise ValueError(f"before is {a.shape[0]}x{a.shape[1]} but after is {b.shape[0]}x{b.shape[1]}: "
                          "give two images of the same size")
     if not 0 <= frac <= 1: raise ValueError(f"frac must be in 0..1, got {frac}")
-    rgb = lambda im: np.repeat(im[..., None], 3, -1) if im.ndim == 2 else im
-    a, b = rgb(a), rgb(b)
+    a, b = to_rgb(a), to_rgb(b)
     cut = int(round(frac * a.shape[1]))
     out = np.concatenate([a[:, :cut], b[:, cut:]], axis=1)
     if line is not None and 0 < cut < a.shape[1]: out[:, cut] = line

@@ -5,15 +5,16 @@
 # %% auto #0
 __all__ = ['DEFAULT_MODEL', 'WeightsError', 'ModelSpec', 'register', 'unregister', 'course_model_modules', 'load_course_models',
            'model_names', 'get_spec', 'get_upscaler', 'list_models', 'available', 'upscale', 'weights_dir',
-           'file_sha256', 'weights_path', 'load_weights']
+           'weights_path', 'load_weights']
 
 # %% ../nbs/library/08_zoo.ipynb #85ae783e
-import hashlib, os, re, sys, difflib, importlib
+import os, re, sys, difflib, importlib
 from dataclasses import dataclass
 from pathlib import Path
 import numpy as np
 import pandas as pd
 from .resize import imresize
+from .core import file_sha256
 
 # %% ../nbs/library/08_zoo.ipynb #7fd4d764
 DEFAULT_MODEL = "bicubic"
@@ -161,7 +162,7 @@ def get_upscaler(name:str, # a registered model name, e.g. 'bicubic' (case-insen
         obj = spec.factory(s)
         if _is_keras_model(obj):
             if spec.weights is not None: load_weights(obj, spec.name, s)   # a weights table: never run untrained
-            from sr_course.metrics import as_upscaler
+            from sr_course.inference import as_upscaler
             obj = as_upscaler(obj, s)
         elif not callable(obj):
             raise TypeError(f"the factory of {spec.name!r} returned {type(obj).__name__}; it must return an upscaler function or a keras.Model")
@@ -191,10 +192,10 @@ def upscale(img,                    # uint8 image: gray HxW (or HxWx1) or RGB Hx
     "Upscale `img` by `scale` with `model`: uint8 out, gray in gives gray out, RGB in gives RGB out."
     img = np.asarray(img)
     if img.dtype != np.uint8:
-        raise TypeError(f"upscale takes uint8 images (0..255), got {img.dtype}; read files with sr_course.data.read_image")
+        raise TypeError(f"upscale takes uint8 images (0..255), got {img.dtype}; read files with sr_course.images.read_image")
     if img.ndim not in (2, 3) or (img.ndim == 3 and img.shape[-1] not in (1, 3)):
         raise ValueError(f"expected a gray HxW or an RGB HxWx3 image, got shape {img.shape}; "
-                         "convert RGBA or palette images with sr_course.data.to_rgb")
+                         "convert RGBA or palette images with sr_course.images.to_rgb")
     if img.size == 0: raise ValueError(f"the image is empty (shape {img.shape})")
     up, s = get_upscaler(model, scale), _as_scale(scale)
     h, w = img.shape[:2]
@@ -213,13 +214,6 @@ def weights_dir() -> Path:
     if os.environ.get("SR_COURSE_WEIGHTS"): return Path(os.environ["SR_COURSE_WEIGHTS"]).expanduser()
     import sr_course
     return Path(sr_course.__file__).parent / "weights"
-
-def file_sha256(path) -> str:
-    "The sha256 of a file, as 64 hex digits (what `register(weights=...)` expects)."
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for chunk in iter(lambda: f.read(1 << 20), b""): h.update(chunk)
-    return h.hexdigest()
 
 def _fix_hint(spec) -> str:
     how = f"re-run the recipe that trains it ({spec.recipe})" if spec.recipe else "re-run the lesson that trains it"

@@ -4,7 +4,8 @@ import pytest
 
 CODE = textwrap.dedent('''
     import numpy as np, keras
-    from sr_course.metrics import PSNRMetric, batch_psnr, model_upscaler
+    from sr_course.tensor_metrics import PSNRMetric, batch_psnr
+    from sr_course.inference import model_upscaler
     assert keras.backend.backend() == "{backend}", keras.backend.backend()
     t = np.random.default_rng(0).random((2, 8, 8, 1)).astype("float32")
     m = PSNRMetric(); m.update_state(t, t + 0.01)

@@ -7,7 +7,7 @@ from PIL import Image
 import skimage.data
 from sr_course import cli, zoo
 from sr_course.cli import main
-from sr_course.data import read_image
+from sr_course.images import read_image
 
 PUBLISHED_SET5 = {2: 33.66, 3: 30.39, 4: 28.42}     # bicubic, Y-PSNR (REFERENCE.md section 2)
 
@@ -211,7 +211,7 @@ def test_bench_json_schema(tmp_path, capsys, tiny_set):
         assert 10 < r["psnr"] < 60 and 0 < r["ssim"] <= 1 and r["seconds"] >= 0
     # the numbers are the protocol's (metrics.evaluate), rounded
     from sr_course.metrics import evaluate
-    from sr_course.data import load_dataset
+    from sr_course.datasets import load_dataset
     ref = evaluate(zoo.get_upscaler("bicubic", 3), load_dataset(tiny_set), 3)
     (r,) = [r for r in recs if r["model"] == "bicubic" and r["scale"] == 3]
     assert r["psnr"] == round(ref.psnr.mean(), 4) and r["ssim"] == round(ref.ssim.mean(), 5)

@@ -1,15 +1,17 @@
-"""Tests for sr_course.data that a notebook cannot do well: bad files, atomic writes, downloads against a fake
-registry (file:// URLs and a local HTTP server; nothing leaves this machine), the data search path, and the
-training pipeline on the TensorFlow and JAX backends. Set5 tests need SR_COURSE_DATA and skip without it."""
+"""Tests for sr_course.images, sr_course.datasets and sr_course.pairs that a notebook cannot do well: bad files,
+atomic writes, downloads against a fake registry (served by a local HTTP server; nothing leaves this machine), the data
+search path, and the training pipeline on the TensorFlow and JAX backends. Set5 tests need SR_COURSE_DATA and skip
+without it."""
 import os, sys, io, csv, json, struct, zlib, shutil, hashlib, zipfile, warnings, threading, subprocess, functools
 from pathlib import Path
 import http.server
 import numpy as np
 import pytest
 from PIL import Image, ImageFile
-import sr_course.data as data
-from sr_course.data import (read_image, save_image, to_rgb, ImageError, DatasetError, DatasetNotFound, DownloadError,
-                            download, verify, load_dataset, get_dataset, sample_images, Dataset, TrainPairs)
+import sr_course.datasets as datasets
+from sr_course.images import read_image, save_image, to_rgb, ImageError
+from sr_course.datasets import (DatasetError, DatasetNotFound, DownloadError, download, verify, load_dataset, get_dataset,
+                                sample_images, Dataset)
 from sr_course.degrade import make_lr, modcrop, rgb2y, Degradation
 from sr_course.resize import imresize
 
@@ -22,10 +24,20 @@ def shared_set(name):
         if d and (Path(d) / name).is_dir(): return Path(d) / name
     pytest.skip(f"{name} not found under SR_COURSE_DATA")
 
-def png16(path, a):
-    "Write a 16-bit PNG (gray, gray+alpha, RGB, RGBA) directly: Pillow cannot write 16-bit colour."
+def _paeth_rows(a):
+    "The rows of a 16-bit image, each with PNG filter type 4 (Paeth), as an encoder that filters would write them."
+    h = a.shape[0]; bpp = 2 * (a.shape[2] if a.ndim == 3 else 1)
+    raw = a.astype(">u2").view(np.uint8).reshape(h, -1).astype(np.int32)
+    left, up, ul = np.zeros_like(raw), np.zeros_like(raw), np.zeros_like(raw)
+    left[:, bpp:], up[1:], ul[1:, bpp:] = raw[:, :-bpp], raw[:-1], raw[:-1, :-bpp]
+    p = left + up - ul; pa, pb, pc = abs(p - left), abs(p - up), abs(p - ul)
+    pred = np.where((pa <= pb) & (pa <= pc), left, np.where(pb <= pc, up, ul))
+    return [b"\x04" + ((raw[i] - pred[i]) % 256).astype(np.uint8).tobytes() for i in range(h)]
+
+def png16(path, a, paeth=False):
+    "Write a 16-bit PNG (gray, gray+alpha, RGB, RGBA) from the PNG spec: Pillow cannot write 16-bit colour, and the reader is tested on files it did not write."
     h, w = a.shape[:2]; color = {1: 0, 2: 4, 3: 2, 4: 6}[a.shape[2] if a.ndim == 3 else 1]
-    raw = b"".join(b"\x00" + a[i].astype(">u2").tobytes() for i in range(h))
+    raw = b"".join(_paeth_rows(a)) if paeth else b"".join(b"\x00" + a[i].astype(">u2").tobytes() for i in range(h))
     chunk = lambda t, d: struct.pack(">I", len(d)) + t + d + struct.pack(">I", zlib.crc32(t + d) & 0xFFFFFFFF)
     Path(path).write_bytes(b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", w, h, 16, color, 0, 0, 0))
                            + chunk(b"IDAT", zlib.compress(raw)) + chunk(b"IEND", b""))
@@ -92,21 +104,38 @@ def test_16bit_gray_png(tmp_path):
     png16(tmp_path / "g16b.png", v[0].reshape(1, 7))
     np.testing.assert_array_equal(read_image(tmp_path / "g16b.png"), [[0, 0, 1, 1, 1, 127, 255]])
 
-@pytest.mark.parametrize("c", [3, 4, 2])
-def test_16bit_colour_png(tmp_path, c):
+@pytest.mark.parametrize("c,paeth", [(3, False), (4, False), (2, False), (3, True), (4, True)])
+def test_16bit_colour_png(tmp_path, c, paeth):
     a = RNG.integers(0, 65536, (9, 11, c)).astype(np.uint16)
     if c in (2, 4): a[..., -1] = 65535                                          # opaque: no compositing
-    png16(tmp_path / "x.png", a)
+    png16(tmp_path / "x.png", a, paeth=paeth)
     want = np.round(a[..., :-1 if c in (2, 4) else None] / 257).astype(np.uint8)
     got = read_image(tmp_path / "x.png")
     np.testing.assert_array_equal(got, want[..., 0] if c == 2 else want)
     if c == 3: assert (np.asarray(Image.open(tmp_path / "x.png")) != want).any()   # Pillow alone keeps the high byte: differs
+
+def test_16bit_png_alpha_and_damage(tmp_path):
+    a = RNG.integers(0, 65536, (6, 5, 4)).astype(np.uint16); a[0, 0, 3] = 0      # one transparent pixel: white
+    png16(tmp_path / "a.png", a)
+    with pytest.warns(UserWarning, match="over white"): out = read_image(tmp_path / "a.png")
+    al = a[..., 3:] / 65535
+    np.testing.assert_array_equal(out, np.round((a[..., :3] * al + 65535 * (1 - al)) / 257).astype(np.uint8))
+    assert (out[0, 0] == 255).all()
+    b = (tmp_path / "a.png").read_bytes(); (tmp_path / "cut.png").write_bytes(b[: len(b) - 40])
+    with pytest.raises(ImageError, match="damaged or truncated"): read_image(tmp_path / "cut.png")
 
 def test_16bit_tiff(tmp_path):
     tifffile = pytest.importorskip("tifffile")
     a = RNG.integers(0, 65536, (9, 11, 3)).astype(np.uint16)
     tifffile.imwrite(tmp_path / "x.tif", a, photometric="rgb")
     np.testing.assert_array_equal(read_image(tmp_path / "x.tif"), np.round(a / 257).astype(np.uint8))
+    tifffile.imwrite(tmp_path / "p.tif", np.moveaxis(a, -1, 0), photometric="rgb", planarconfig="separate")
+    np.testing.assert_array_equal(read_image(tmp_path / "p.tif"), np.round(a / 257).astype(np.uint8))
+    g = a[..., 0]
+    tifffile.imwrite(tmp_path / "g.tif", g, photometric="minisblack")
+    np.testing.assert_array_equal(read_image(tmp_path / "g.tif"), np.round(g / 257).astype(np.uint8))
+    tifffile.imwrite(tmp_path / "w.tif", g, photometric="miniswhite")            # 0 is white
+    np.testing.assert_array_equal(read_image(tmp_path / "w.tif"), np.round((65535 - g.astype(float)) / 257).astype(np.uint8))
 
 def test_palette(tmp_path):
     p = Image.fromarray(RGB).quantize(8)
@@ -117,12 +146,35 @@ def test_palette(tmp_path):
     idx = np.asarray(p)
     assert (out[idx == 0] == 255).all() and out.shape == (12, 10, 3)
 
-def test_cmyk_and_exif_orientation(tmp_path):
+# EXIF orientation -> how the stored pixels are turned to show the picture upright (the EXIF 2.3 table, written out)
+UPRIGHT = {1: lambda a: a, 2: lambda a: a[:, ::-1], 3: lambda a: a[::-1, ::-1], 4: lambda a: a[::-1],
+           5: lambda a: a.swapaxes(0, 1), 6: lambda a: np.rot90(a, -1), 7: lambda a: a[::-1, ::-1].swapaxes(0, 1),
+           8: lambda a: np.rot90(a, 1)}
+
+def test_cmyk(tmp_path):
     Image.fromarray(RGB).convert("CMYK").save(tmp_path / "k.jpg", quality=100)
     assert read_image(tmp_path / "k.jpg").shape == (12, 10, 3)
-    im = Image.fromarray(RGB); ex = im.getexif(); ex[0x0112] = 6                 # "rotate 90 clockwise to view"
-    im.save(tmp_path / "o.png", exif=ex)
-    np.testing.assert_array_equal(read_image(tmp_path / "o.png"), np.rot90(RGB, -1))
+
+@pytest.mark.parametrize("ext", ["png", "jpg"])
+@pytest.mark.parametrize("orientation", range(1, 9))
+def test_exif_orientation(tmp_path, ext, orientation):
+    im = Image.fromarray(RGB); ex = im.getexif(); ex[0x0112] = orientation
+    im.save(tmp_path / f"o.{ext}", exif=ex, **({"quality": 100} if ext == "jpg" else {}))
+    im.save(tmp_path / f"plain.{ext}", **({"quality": 100} if ext == "jpg" else {}))     # same pixels, no tag
+    assert Image.open(tmp_path / f"o.{ext}").getexif().get(0x0112) == orientation
+    stored = read_image(tmp_path / f"plain.{ext}")                 # the JPEG's decoded pixels, before any turning
+    got = read_image(tmp_path / f"o.{ext}")
+    np.testing.assert_array_equal(got, UPRIGHT[orientation](stored))
+    assert got.flags.c_contiguous and got.shape == ((12, 10, 3) if orientation < 5 else (10, 12, 3))
+
+def test_exif_orientation_gray_and_16bit(tmp_path):
+    im = Image.fromarray(RGB[..., 0]); ex = im.getexif(); ex[0x0112] = 8
+    im.save(tmp_path / "g.png", exif=ex)
+    np.testing.assert_array_equal(read_image(tmp_path / "g.png"), np.rot90(RGB[..., 0], 1))
+    tifffile = pytest.importorskip("tifffile")
+    a = RNG.integers(0, 65536, (9, 11, 3)).astype(np.uint16)                   # orientation from a TIFF tag, 16 bits
+    tifffile.imwrite(tmp_path / "o.tif", a, photometric="rgb", extratags=[(274, "H", 1, 6, True)])
+    np.testing.assert_array_equal(read_image(tmp_path / "o.tif"), np.rot90(np.round(a / 257).astype(np.uint8), -1))
 
 # ---------------------------------------------------------------- save_image, to_rgb
 
@@ -160,44 +212,64 @@ def test_save_failure_leaves_nothing(tmp_path, monkeypatch):
 # ---------------------------------------------------------------- a fake registry for downloads
 
 @pytest.fixture
-def fake(tmp_path, monkeypatch):
-    "A registry 'Fake' of three PNG files served from tmp/src, with caches isolated from the real ones."
+def server(tmp_path):
+    "A local HTTP server for tmp/src (loopback only): downloads are tested end to end, offline."
     src = tmp_path / "src"; src.mkdir()
+    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(src))
+    handler.log_message = lambda *a: None
+    srv = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=srv.serve_forever, daemon=True).start()
+    srv.url = lambda f: f"http://127.0.0.1:{srv.server_address[1]}/{f}"
+    yield srv
+    srv.shutdown(); srv.server_close()
+
+@pytest.fixture
+def fake(tmp_path, monkeypatch, server):
+    "A registry 'Fake' of three PNG files served from tmp/src, with caches isolated from the real ones."
+    src = tmp_path / "src"
     files = {}
     for i in range(3):
         buf = io.BytesIO(); Image.fromarray(RNG.integers(0, 256, (8, 8, 3), dtype=np.uint8)).save(buf, format="PNG")
         files[f"im{i}.png"] = buf.getvalue(); (src / f"im{i}.png").write_bytes(buf.getvalue())
-    def write(url_of=lambda f: (src / f).as_uri(), extra=()):
+    def write(url_of=server.url, extra=()):
         reg = tmp_path / "registry.tsv"
         with open(reg, "w", newline="") as fh:
             w = csv.writer(fh, delimiter="\t", lineterminator="\n")
             w.writerow(["set", "file", "url", "bytes", "sha256", "count"])
             for f, b in files.items(): w.writerow(["Fake", f, url_of(f), len(b), hashlib.sha256(b).hexdigest(), ""])
             for row in extra: w.writerow(row)
-        monkeypatch.setattr(data, "REGISTRY_FILE", reg)
-        data._REGISTRY_CACHE.pop(str(reg), None)
+        monkeypatch.setattr(datasets, "REGISTRY_FILE", reg)
+        datasets._REGISTRY_CACHE.pop(str(reg), None)
     write()
-    monkeypatch.setattr(data, "_VERIFIED", {})
+    monkeypatch.setattr(datasets, "_VERIFIED", {})
     monkeypatch.setenv("SR_COURSE_CACHE", str(tmp_path / "cache"))
     monkeypatch.delenv("SR_COURSE_DATA", raising=False)
     class F: pass
-    f = F(); f.src, f.files, f.write, f.dest = src, files, write, tmp_path / "dest"
+    f = F(); f.src, f.files, f.write, f.dest, f.url = src, files, write, tmp_path / "dest", server.url
     return f
 
 def no_leftovers(folder): return [p.name for p in Path(folder).rglob(".*")] == []
 
 def test_download_good_file_over_http(fake):
-    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(fake.src))
-    handler.log_message = lambda *a: None
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    try:
-        fake.write(lambda f: f"http://127.0.0.1:{server.server_address[1]}/{f}")
-        folder = download("fake", dest=fake.dest, progress=False)                 # case-insensitive name
-    finally: server.shutdown()
+    folder = download("fake", dest=fake.dest, progress=False)                     # case-insensitive name
     assert folder == fake.dest / "Fake"
     for f, b in fake.files.items(): assert (folder / f).read_bytes() == b
-    assert no_leftovers(folder)
+    assert no_leftovers(fake.dest) and sorted(p.name for p in folder.iterdir()) == sorted(fake.files)
+
+def test_download_sha256_mismatch_same_size(fake):
+    "A file of the registered size whose bytes differ: pooch's sha256 check refuses it, and nothing is left behind."
+    b = bytearray(fake.files["im0.png"]); b[-20] ^= 0x01; (fake.src / "im0.png").write_bytes(bytes(b))
+    with pytest.raises(DownloadError, match="1 of 3 files of Fake were refused") as e: download("Fake", dest=fake.dest, progress=False)
+    assert hashlib.sha256(bytes(b)).hexdigest()[:12] in str(e.value) and f"got {len(b)} bytes" in str(e.value)
+    assert sorted(p.name for p in (fake.dest / "Fake").iterdir()) == ["im1.png", "im2.png"] and no_leftovers(fake.dest)
+
+def test_download_unreachable_and_guarded(fake, monkeypatch):
+    fake.write(lambda f: f"http://127.0.0.1:9/{f}")                             # nothing listens on the discard port
+    with pytest.raises(DownloadError, match="could not download http://127.0.0.1:9/im0.png"):
+        download("Fake", dest=fake.dest, progress=False)
+    assert list((fake.dest / "Fake").iterdir()) == [] and no_leftovers(fake.dest)
+    fake.write(lambda f: f"https://example.org/{f}")                            # the tests' guard: no real network
+    with pytest.raises(RuntimeError, match="tried to"): download("Fake", dest=fake.dest, progress=False)
 
 def test_download_truncated_refused_and_removed(fake):
     (fake.src / "im1.png").write_bytes(fake.files["im1.png"][:-100])
@@ -218,10 +290,10 @@ def test_download_tampered_refused_and_removed(fake):
 def test_download_skips_verified_files(fake):
     download("Fake", dest=fake.dest, progress=False)
     stamp = {f: (fake.dest / "Fake" / f).stat().st_mtime_ns for f in fake.files}
-    fake.write(lambda f: (fake.src / "gone" / f).as_uri())                    # the source vanished: only skips can succeed
+    fake.write(lambda f: fake.url(f"gone/{f}"))                               # the source vanished (404): only skips can succeed
     assert download("Fake", dest=fake.dest, progress=False) == fake.dest / "Fake"
     assert stamp == {f: (fake.dest / "Fake" / f).stat().st_mtime_ns for f in fake.files}
-    with pytest.raises(DownloadError, match="could not reach"): download("Fake", dest=fake.dest, force=True, progress=False)
+    with pytest.raises(DownloadError, match="could not download .*404"): download("Fake", dest=fake.dest, force=True, progress=False)
     assert all((fake.dest / "Fake" / f).exists() for f in fake.files)          # a failed forced download keeps good files
 
 def test_download_default_dest_is_cache(fake, tmp_path):
@@ -232,13 +304,18 @@ def test_download_archive(fake, tmp_path):
     with zipfile.ZipFile(z, "w") as zf:
         for f, b in fake.files.items(): zf.writestr(f"Arch/{f}", b)
         zf.writestr("Arch/readme.txt", "x")
-    fake.write(extra=[["Arch", "Arch.zip", z.as_uri(), "", "", 3], ["Arch4", "Arch.zip", z.as_uri(), "", "", 4]])
+    (tmp_path / "src" / "bad.zip").write_bytes(z.read_bytes()[:-30])                        # cut short
+    fake.write(extra=[["Arch", "Arch.zip", fake.url("Arch.zip"), "", "", 3], ["Arch4", "Arch.zip", fake.url("Arch.zip"), "", "", 4],
+                      ["ArchBad", "bad.zip", fake.url("bad.zip"), "", "", 3]])
     folder = download("Arch", dest=fake.dest, progress=False)
-    assert sorted(p.name for p in folder.iterdir()) == sorted(fake.files) and not (fake.dest / "Arch.zip").exists()
+    assert sorted(p.name for p in folder.iterdir()) == sorted(fake.files)
+    for f, b in fake.files.items(): assert (folder / f).read_bytes() == b
+    assert sorted(p.name for p in fake.dest.iterdir()) == ["Arch"] and no_leftovers(fake.dest)      # no zip, no temp folder
     assert load_dataset("Arch", root=fake.dest).names == ["im0", "im1", "im2"]
     with pytest.raises(DownloadError, match="holds 3 PNG files, expected 4"): download("Arch4", dest=fake.dest, progress=False)
-    assert not (fake.dest / "Arch.zip").exists()
     assert list((fake.dest / "Arch4").iterdir()) == [] and no_leftovers(fake.dest)
+    with pytest.raises(DownloadError, match="not the expected archive"): download("ArchBad", dest=fake.dest, progress=False)
+    assert list((fake.dest / "ArchBad").iterdir()) == [] and no_leftovers(fake.dest)
 
 # ---------------------------------------------------------------- verify, load_dataset, get_dataset
 
@@ -282,7 +359,7 @@ def test_load_dataset_verifies_once(fake, tmp_path, monkeypatch):
     (d / "im0.png").write_bytes(fake.files["im0.png"])
     load_dataset("Fake", root=d.parent)
     calls = []
-    monkeypatch.setattr(data, "_verify", lambda *a: calls.append(a))
+    monkeypatch.setattr(datasets, "_verify", lambda *a: calls.append(a))
     load_dataset("Fake", root=d.parent)
     assert calls == []                                                         # cached for this process
 
@@ -296,7 +373,7 @@ def test_get_dataset_fallback(fake, monkeypatch, capsys):
     out = capsys.readouterr().out
     assert ds.name == "samples" and out.count("\n") == 1 and "Fake is not available" in out
     with pytest.raises(DatasetNotFound): get_dataset("Fake", fallback=False)
-    assert len(get_dataset("Fake", download=True)) == 3                        # file:// works offline
+    assert len(get_dataset("Fake", download=True)) == 3                        # a local server works offline
 
 def test_unknown_name():
     with pytest.raises(DatasetError) as e: load_dataset("Set6")
@@ -304,7 +381,7 @@ def test_unknown_name():
     with pytest.raises(DatasetError, match="known names"): download("Set6")
 
 def test_registry_file_shipped():
-    reg = data.registry()
+    reg = datasets.registry()
     assert [len(reg[s]) for s in ["Set5", "Set14", "BSD100", "Urban100", "T91", "BSD200"]] == [5, 14, 100, 100, 91, 200]
     assert reg["DIV2K_train_HR"][0]["count"] == 800 and reg["DIV2K_valid_HR"][0]["count"] == 100
     r = reg["Set5"][0]
@@ -312,12 +389,12 @@ def test_registry_file_shipped():
 
 def test_set5_from_shared_data(monkeypatch):
     folder = shared_set("Set5")
-    monkeypatch.setattr(data, "_VERIFIED", {})
+    monkeypatch.setattr(datasets, "_VERIFIED", {})
     ds = load_dataset("set5")
     assert ds.name == "Set5" and ds.names == ["baby", "bird", "butterfly", "head", "woman"]
-    assert data._VERIFIED[("Set5", str(ds.root.resolve()))]["ok"] == [f"{n}.png" for n in ds.names]
+    assert datasets._VERIFIED[("Set5", str(ds.root.resolve()))]["ok"] == [f"{n}.png" for n in ds.names]
     assert ds[0].shape == (512, 512, 3) and ds["woman"].shape == (344, 228, 3)
-    want = {r["file"]: r["sha256"] for r in data.registry()["Set5"]}
+    want = {r["file"]: r["sha256"] for r in datasets.registry()["Set5"]}
     assert all(hashlib.sha256(f.read_bytes()).hexdigest() == want[f.name] for f in ds.files)
 
 def test_folder_dataset(tmp_path):
@@ -337,7 +414,30 @@ def test_sample_images_offline():
     assert load_dataset("samples").names == ds.names
     with pytest.raises(DatasetError, match="not bundled"): sample_images(["eagle"])
 
+def test_project_data_dir(monkeypatch, tmp_path):
+    "In a clone, downloads go to the repository's data/ folder (git-ignored but for its README); SR_COURSE_CACHE moves them."
+    root = Path(datasets.__file__).resolve().parents[1]
+    monkeypatch.delenv("SR_COURSE_CACHE", raising=False)
+    assert datasets.project_data_dir() == root / "data" and datasets.cache_dir() == root / "data"
+    monkeypatch.setenv("SR_COURSE_CACHE", str(tmp_path))
+    assert datasets.cache_dir() == tmp_path
+    ignored = subprocess.run(["git", "-C", str(root), "check-ignore", "-q", "data/Set5/baby.png"]).returncode
+    kept = subprocess.run(["git", "-C", str(root), "check-ignore", "-q", "data/README.md"]).returncode
+    assert (ignored, kept) == (0, 1)
+
+def test_data_readme_lists_the_registry():
+    "data/README.md is made from the registry (tools/make_data_readme.py) and names every set and file sha256."
+    root = Path(datasets.__file__).resolve().parents[1]
+    text = (root / "data" / "README.md").read_text()
+    for name, rows in datasets.registry().items():
+        assert f"| {name} |" in text, name
+        for r in rows:
+            if r["sha256"]: assert f"{r['sha256']}  {name}/{r['file']}" in text, (name, r["file"])
+    assert "sr-course data download" in text and "SR_COURSE_DATA" in text and "scikit-image" in text
+
 # ---------------------------------------------------------------- TrainPairs
+
+from sr_course.pairs import TrainPairs
 
 IMGS = [np.asarray(sample_images(["astronaut"])[0])[100:181, 200:290], RNG.integers(0, 256, (40, 52), dtype=np.uint8)]
 
@@ -401,7 +501,7 @@ def test_trainpairs_augment_and_gray():
 
 FIT = """
 import numpy as np, keras
-from sr_course.data import TrainPairs
+from sr_course.pairs import TrainPairs
 class Logged(TrainPairs):
     def __getitem__(self, i):
         self.seen.add(self.epoch); return super().__getitem__(i)

@@ -56,7 +56,7 @@ def test_own_model_module_through_the_api(toy_module):
     assert man["toysr"]["2"]["sha256"] == zoo.file_sha256(toy_module / "weights" / "toysr_x2.weights.h5")
     rec3 = recipes.train_recipe("toysr", 3, out_dir=toy_module / "runs", verbose=0)      # warm start from the published x2
     assert rec3["warm_start"]["from"] == "toysr_x2" and rec3["warm_start"]["layers"] == ["feat"]
-    from sr_course.data import sample_images
+    from sr_course.datasets import sample_images
     samples = sample_images()
     table = evaluate(zoo.get_upscaler("toysr", 2), samples, 2)
     assert len(table) == len(samples) and np.isfinite(table.psnr).all()
@@ -69,7 +69,8 @@ def _cli(args, env, cwd):
     return subprocess.run([exe, *args], env=env, cwd=cwd, capture_output=True, text=True, timeout=600)
 
 def test_own_model_module_through_the_cli(toy_module):
-    from sr_course.data import sample_images, save_image
+    from sr_course.datasets import sample_images
+    from sr_course.images import save_image
     env = {**os.environ, "SR_COURSE_MODELS": "toysr", "SR_COURSE_WEIGHTS": str(toy_module / "weights"),
            "PYTHONPATH": os.pathsep.join([str(toy_module / "mods"), str(ROOT), os.environ.get("PYTHONPATH", "")]),
            "TF_CPP_MIN_LOG_LEVEL": "3"}
@@ -85,7 +86,7 @@ def test_own_model_module_through_the_cli(toy_module):
     save_image(toy_module / "in.png", next(iter(sample_images().items()))[1][:20, :30])
     r = _cli(["upscale", "in.png", "--model", "toysr", "--scale", "2", "-o", "out.png"], env, toy_module)
     assert r.returncode == 0, r.stderr
-    from sr_course.data import read_image
+    from sr_course.images import read_image
     assert read_image(toy_module / "out.png").shape == (40, 60, 3)
     r = _cli(["upscale", "in.png", "--model", "toysr", "--scale", "3", "-o", "out3.png"], env, toy_module)
     assert r.returncode != 0 and "no weights for x3" in r.stderr and not (toy_module / "out3.png").exists()

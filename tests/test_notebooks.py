@@ -18,10 +18,10 @@ def test_there_are_notebooks():
     "Lessons in nbs/lessons/ and toolkit chapters in nbs/library/, each folder numbered in one reading order."
     assert (ROOT / "nbs" / "index.ipynb").exists() and (ROOT / "nbs" / "lessons" / "01_interpolation.ipynb").exists()
     assert {rel(p).split("/")[0] for p in NBS} == {"index.ipynb", "lessons", "library"}, [rel(p) for p in NBS]
-    for group in (LESSONS, LIBRARY):
+    for group, suffix in ((LESSONS, ""), (LIBRARY, "[a-z]?")):   # a chapter may follow its neighbour as 02a, 02b, ...
         names = [p.name for p in group]
         nums = [n.split("_")[0] for n in names]
-        assert all(n.isdigit() for n in nums) and len(set(nums)) == len(nums), f"number every notebook once: {names}"
+        assert all(re.fullmatch(r"\d\d" + suffix, n) for n in nums) and len(set(nums)) == len(nums), f"number every notebook once: {names}"
 
 def test_lesson_number_is_file_number():
     "Lesson N is nbs/lessons/0N_*.ipynb: its title says so."

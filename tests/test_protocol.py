@@ -1,6 +1,6 @@
 "Protocol fidelity: the bicubic baseline reproduces the published tables (REFERENCE.md section 2)."
 import pytest
-from sr_course.data import load_dataset
+from sr_course.datasets import load_dataset
 from sr_course.metrics import evaluate
 from sr_course.resize import imresize
 

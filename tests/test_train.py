@@ -12,7 +12,7 @@ SCRIPT = textwrap.dedent('''
     from pathlib import Path
     import numpy as np, keras
     from sr_course.core import set_seed
-    from sr_course.data import TrainPairs
+    from sr_course.pairs import TrainPairs
     from sr_course.train import fit
     ckdir, phase = Path(sys.argv[1]), sys.argv[2]
     work = ckdir.parent
@@ -122,8 +122,9 @@ def test_kill_and_resume(backend, tmp_path):
 # In-process tests run on the backend pytest was started with (TensorFlow by default).
 
 keras = pytest.importorskip("keras")
-from sr_course.data import TrainPairs
-from sr_course.metrics import evaluate, model_upscaler
+from sr_course.pairs import TrainPairs
+from sr_course.metrics import evaluate
+from sr_course.inference import model_upscaler
 from sr_course.train import fit, load_checkpoint, Checkpoint, ProtocolValidation, use_mixed_precision
 
 @pytest.fixture(scope="module")

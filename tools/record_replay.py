@@ -2,7 +2,7 @@
 `python tools/record_replay.py tests/data/replay.json`. The replay test re-runs each recipe and compares."""
 import json, sys, tempfile
 import keras
-from sr_course.data import sample_images
+from sr_course.datasets import sample_images
 from sr_course import train as _train
 
 IMAGES = ["astronaut", "coffee", "chelsea", "rocket"]
