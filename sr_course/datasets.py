@@ -256,7 +256,7 @@ def sample_images(names=None, # names of scikit-image's bundled images; default:
                  ) -> Dataset:
     "The offline default: images bundled with scikit-image (no download, licence-clean)."
     import skimage.data
-    d = Path(skimage.data.data_dir)
+    d = Path(skimage.data.__file__).parent   # the bundled images ship in the package (data_dir is a download cache)
     found = {f.stem: f for f in d.iterdir() if f.suffix.lower() in IMAGE_EXTS}
     names = list(names) if names is not None else [n for n in SAMPLE_IMAGES if n in found]
     missing = [n for n in names if n not in found]
