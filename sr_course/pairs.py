@@ -14,11 +14,21 @@ from .degrade import Degradation, modcrop, rgb2y
 from .images import to_rgb
 from .datasets import Dataset
 
-# %% ../nbs/library/03b_pairs.ipynb #23fa5573
+# %% ../nbs/library/03b_pairs.ipynb #41975614
 def _dihedral(a, op):
     "One of the 8 flips/rotations of a square patch (op 0 is the identity)."
     a = np.rot90(a, op % 4)
     return a[:, ::-1] if op >= 4 else a
+
+def _stack_dihedral(patches, ops):
+    "Stack same-size square patches, each turned by its `_dihedral` op: one rotation per op for the whole group."
+    out = np.stack(patches); ops = np.asarray(ops)
+    for op in np.unique(ops):
+        if op == 0: continue
+        idx = np.flatnonzero(ops == op)
+        a = np.rot90(out[idx], op % 4, axes=(1, 2))
+        out[idx] = a[:, :, ::-1] if op >= 4 else a
+    return out
 
 def _image_list(images):
     if isinstance(images, np.ndarray): return list(images) if images.ndim == 4 else [images]
@@ -78,6 +88,9 @@ class TrainPairs(keras.utils.PyDataset):
         d = self.degradation
         if precompute is None: precompute = isinstance(d, Degradation) and not d.noise and d.jpeg is None
         self._lr = [np.asarray(d(img)) for img in self.images] if precompute else None
+        # on Y, the luma of each image and of its LR is computed once too: Y is per pixel, so the Y of a crop is exactly
+        # the crop of the Y, and a batch no longer pays for converting its patches (most of its making time before)
+        self._y = ([rgb2y(a) for a in self.images], [rgb2y(a) for a in self._lr]) if precompute and channels == "y" else None
         n = self._grid.prod(1).astype(np.float64)
         self._p = n / n.sum()                                            # images weighted by their number of patches
 
@@ -107,19 +120,23 @@ class TrainPairs(keras.utils.PyDataset):
         plan, rng = self._plan(i)
         s, p, m = self.scale, self.patch, self.margin
         P = p + 2 * m
-        if self._lr is not None:        # LR made once per image: crop the same window from it
+        if self._lr is not None:        # LR made once per image: crop the same window from it (from its Y, on Y)
             q = P // s
-            hr = np.stack([_dihedral(self.images[k][t + m:t + m + p, l + m:l + m + p], op) for k, t, l, op in plan])
-            lr = np.stack([_dihedral(self._lr[k][t // s:t // s + q, l // s:l // s + q], op) for k, t, l, op in plan])
+            src_hr, src_lr = self._y if self._y is not None else (self.images, self._lr)
+            hr = _stack_dihedral([src_hr[k][t + m:t + m + p, l + m:l + m + p] for k, t, l, _ in plan], plan[:, 3])
+            lr = _stack_dihedral([src_lr[k][t // s:t // s + q, l // s:l // s + q] for k, t, l, _ in plan], plan[:, 3])
         else:
-            hr = np.stack([_dihedral(self.images[k][t:t + P, l:l + P], op) for k, t, l, op in plan])
+            hr = _stack_dihedral([self.images[k][t:t + P, l:l + P] for k, t, l, _ in plan], plan[:, 3])
             lr = np.asarray(self.degradation(hr, rng))
             if lr.dtype != np.uint8 or lr.shape != (len(hr), P // s, P // s, 3):
                 raise ValueError(f"the degradation must map a uint8 batch {hr.shape} to uint8 {(len(hr), P // s, P // s, 3)}, "
                                  f"got {lr.dtype} {lr.shape}")
             hr = hr[:, m:m + p, m:m + p]
-        if self.channels == "y": lr, hr = rgb2y(lr)[..., None], rgb2y(hr)[..., None]
+        if self._y is not None: lr, hr = lr[..., None], hr[..., None]
+        elif self.channels == "y": lr, hr = rgb2y(lr)[..., None], rgb2y(hr)[..., None]
         else: lr = lr.astype(np.float64)
         if self.upsample == "pre": x = imresize(lr, float(s))[:, m:m + p, m:m + p]
         else: x = lr[:, m // s:(m + p) // s, m // s:(m + p) // s]
         return (x / 255).astype(np.float32), (np.asarray(hr, np.float64) / 255).astype(np.float32)
+
+
