@@ -107,7 +107,7 @@ def _plan_upscale(src, out, scale, model) -> list:
 
 def cmd_upscale(args) -> int:
     "`sr-course upscale`: upscale an image, a folder of images, or the bundled sample image."
-    model, scale = zoo.get_spec(args.model).name, zoo._as_scale(args.scale)
+    model, scale = zoo.get_spec(args.model).name, zoo.as_scale(args.scale)
     zoo.get_upscaler(model, scale)                      # unknown model or scale: fail before reading anything
     if args.input is not None and not Path(args.input).exists():
         raise FileNotFoundError(f"input {str(args.input)!r} does not exist: check the path (relative paths start from {Path.cwd()})")
@@ -208,7 +208,7 @@ def speed_records(models, scales, size:int=SPEED_SIZE, repeats:int=3) -> list:
 def cmd_bench(args) -> int:
     "`sr-course bench`: PSNR/SSIM/seconds for models x datasets x scales."
     models = list(dict.fromkeys(zoo.get_spec(m).name for m in (args.model or [zoo.DEFAULT_MODEL])))
-    scales = list(dict.fromkeys(zoo._as_scale(s) for s in (args.scale or [2, 3, 4])))
+    scales = list(dict.fromkeys(zoo.as_scale(s) for s in (args.scale or [2, 3, 4])))
     for m in models:
         for s in scales: zoo.get_upscaler(m, s)           # unknown model or unsupported scale: fail now
     if args.data_dir is not None and not Path(args.data_dir).is_dir():
