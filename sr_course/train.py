@@ -139,7 +139,7 @@ def fit(model,                   # a Keras SR model (inputs and targets in 0..1)
         epochs:int,              # total epochs (a resumed run continues up to this)
         scale:int=None,          # the model's scale (needed for `val_images` and `snapshot_lr`)
         val_images=None,         # whole HR images for protocol validation each epoch
-        lr:float=1e-3,           # Adam learning rate (if the model is not compiled yet)
+        learning_rate:float=1e-3, # Adam's learning rate (if the model is not compiled yet)
         loss="mse",              # loss (if the model is not compiled yet)
         checkpoint_dir=None,     # folder for checkpoint/resume (None: no checkpoints)
         patience:int=None,       # early stopping on validation PSNR (else the loss) after this many epochs without gain
@@ -154,7 +154,7 @@ def fit(model,                   # a Keras SR model (inputs and targets in 0..1)
         raise ValueError("give `scale` to validate on whole images or to take snapshots")
     if tensorboard_dir: _need_tensorboard()
     if getattr(model, "optimizer", None) is None:
-        model.compile(optimizer=keras.optimizers.Adam(lr), loss=loss, metrics=[PSNRMetric()])
+        model.compile(optimizer=keras.optimizers.Adam(learning_rate), loss=loss, metrics=[PSNRMetric()])
     state = load_checkpoint(model, checkpoint_dir) if checkpoint_dir else {}
     start, past = state.get("epoch", 0), {k: list(v) for k, v in state.get("history", {}).items()}
     if state.get("stopped") and patience:

@@ -203,7 +203,7 @@ def test_checkpoint_errors(pairs, tmp_path):
 def test_early_stopping(pairs, tmp_path):
     "Nothing can improve at lr=0: patience=1 stops on val_psnr_y after 2 epochs; a resumed run keeps counting."
     train, val = pairs
-    h = fit(tiny(compiled=False), train, epochs=6, scale=2, val_images=val, lr=0.0, patience=1, verbose=0)
+    h = fit(tiny(compiled=False), train, epochs=6, scale=2, val_images=val, learning_rate=0.0, patience=1, verbose=0)
     assert len(h["val_psnr_y"]) == len(h["loss"]) == 2 and h["val_psnr_y"][0] == h["val_psnr_y"][1]
 
     # the same with patience=2 stops after 3 epochs; interrupted after 2 and resumed, it still stops after 3
@@ -211,12 +211,12 @@ def test_early_stopping(pairs, tmp_path):
         def on_epoch_begin(self, epoch, logs=None):
             if epoch == 2: raise KeyboardInterrupt
     with pytest.raises(KeyboardInterrupt):
-        fit(tiny(compiled=False), train, epochs=6, scale=2, val_images=val, lr=0.0, patience=2, checkpoint_dir=tmp_path,
+        fit(tiny(compiled=False), train, epochs=6, scale=2, val_images=val, learning_rate=0.0, patience=2, checkpoint_dir=tmp_path,
             callbacks=[Interrupt()], verbose=0)
-    h = fit(tiny(compiled=False), train, epochs=6, scale=2, val_images=val, lr=0.0, patience=2, checkpoint_dir=tmp_path, verbose=0)
+    h = fit(tiny(compiled=False), train, epochs=6, scale=2, val_images=val, learning_rate=0.0, patience=2, checkpoint_dir=tmp_path, verbose=0)
     assert len(h["val_psnr_y"]) == 3
     assert json.loads((tmp_path / "state.json").read_text())["stopped"]
-    h2 = fit(tiny(compiled=False), train, epochs=6, scale=2, val_images=val, lr=0.0, patience=2, checkpoint_dir=tmp_path, verbose=0)
+    h2 = fit(tiny(compiled=False), train, epochs=6, scale=2, val_images=val, learning_rate=0.0, patience=2, checkpoint_dir=tmp_path, verbose=0)
     assert h2 == h                                                # a run that stopped early stays stopped
 
 def test_tensorboard(pairs, tmp_path, monkeypatch):
