@@ -110,7 +110,7 @@ def test_recipes_build_the_documented_models():
 
 def test_shipped_weights_beat_bicubic(data_dir):
     "Every published model loads by name and is clearly better than bicubic on Set5 at its scale (standard protocol)."
-    from sr_course.cli import PUBLISHED
+    from sr_course.bench import PUBLISHED
     from sr_course.datasets import load_dataset
     from sr_course.metrics import evaluate
     man = recipes.manifest()
