@@ -98,3 +98,26 @@ def test_cli_classical_commands_without_keras(tmp_path):
         assert "sr_course.bench" in sys.modules
         print("OK")
     ''', tmp_path)
+
+def test_toolkit_exercises_without_keras(tmp_path):
+    "The toolkit chapters' exercise checks (degradation, metrics, data, pictures) import and run without Keras."
+    run('''
+        import numpy as np
+        from sr_course.exercises.toolkit import degrade_ex, metrics_ex, data_ex, viz_ex, train_ex, ____
+        from sr_course.degrade import gaussian_blur, jpeg, make_lr
+        from sr_course.resize import imresize
+        from sr_course.metrics import psnr
+        from sr_course.viz import compare
+        ok = [degrade_ex.q1.check((85, 65)), degrade_ex.q2.check(lambda hr: jpeg(imresize(gaussian_blur(hr, 1.0), 1 / 3), 70)),
+              metrics_ex.q1.check(20 * np.log10(255)), metrics_ex.q2.check(lambda hr, sr, s: psnr(hr, sr, s)),
+              data_ex.q1.check(round(64000 / 257)),
+              data_ex.q3.check(lambda ds, n: [k for k, im in ds.items() if min(im.shape[:2]) < n]),
+              viz_ex.q1.check("bicubic"),
+              viz_ex.q2.check(lambda hr, s: compare({m: imresize(make_lr(hr, s), float(s), method=m)
+                                                     for m in ("nearest", "bilinear", "bicubic")}, hr=hr, scale=s))]
+        assert all(ok), ok
+        assert not any([degrade_ex.q1.check((65, 85)), metrics_ex.q1.check(24.07), data_ex.q1.check(250), viz_ex.q1.check("bilinear")])
+        assert [q.check(____) for q in train_ex] == [False] * 3       # a blank is never checked, so no Keras either
+        assert not {"keras", "tensorflow", "jax"} & {m.split(".")[0] for m in sys.modules}
+        print("OK")
+    ''', tmp_path)
