@@ -34,7 +34,7 @@ DROP = {"PYTHONPATH", "PYTHONHOME", "VIRTUAL_ENV", "IN_TEST", "SR_COURSE_DATA", 
         "MPLBACKEND", "MPLCONFIGDIR", "CUDA_VISIBLE_DEVICES"}
 
 RUNNER = r'''
-import json, sys, time
+import json, re, sys, time
 import nbformat
 from nbclient import NotebookClient
 from nbclient.exceptions import CellExecutionError, CellTimeoutError, DeadKernelError
@@ -45,9 +45,13 @@ client = NotebookClient(nb, timeout=timeout, kernel_name=kernel, resources={"met
 err, t0 = None, time.time()
 try: client.execute()
 except CellExecutionError as e:
-    bad = [i for i in code if any(o.get("output_type") == "error" for o in nb.cells[i].get("outputs", []))]
-    where = f"cell {bad[0]}" if bad else "a cell"
+    bad = [(i, o) for i in code for o in nb.cells[i].get("outputs", []) if o.get("output_type") == "error"]
+    where = f"cell {bad[0][0]}" if bad else "a cell"
     err = f"{where}: {e.ename}: {e.evalue}".strip()
+    if bad and not str(e.evalue).strip():         # a bare assert: say which line
+        tb = re.sub(r"\x1b\[[0-9;]*m", "", "\n".join(bad[0][1].get("traceback", [])))
+        at = [l.split("---->", 1)[1].strip() for l in tb.splitlines() if "---->" in l]
+        if at: err += f" at `{re.sub(r'^[0-9]+ ', '', at[-1])[:100]}`"
 except CellTimeoutError as e: err = f"timeout: a cell ran past {timeout} s"
 except DeadKernelError as e: err = f"the kernel died: {e}"
 except Exception as e: err = f"{type(e).__name__}: {e}"
@@ -161,7 +165,7 @@ def table(results):
     w = max(len(r["notebook"]) for r in results)
     lines = [f"{'notebook':<{w}}  result  seconds  first error", f"{'-' * w}  ------  -------  -----------"]
     for r in results:
-        err = (r["error"] or "").splitlines()[0][:110] if r["error"] else ""
+        err = (r["error"] or "").splitlines()[0][:140] if r["error"] else ""
         lines.append(f"{r['notebook']:<{w}}  {'pass' if r['ok'] else 'FAIL':<6}  {r['seconds']:>7.1f}  {err}")
     n = sum(r["ok"] for r in results)
     lines.append(f"{n} passed, {len(results) - n} failed")
