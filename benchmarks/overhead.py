@@ -19,7 +19,7 @@ class BatchClock(keras.callbacks.Callback):
     def on_train_batch_end(self, batch, logs=None): self.t.append(time.perf_counter())
     def step_ms(self, drop=5): return float(np.median(np.diff(self.t[drop:])) * 1e3)
 
-def measure(name, steps, images):
+def measure(name, steps, images, spe=()):
     r = RECIPES[name]; s = 4 if r.channels == "rgb" else 3
     mk = lambda **kw: TrainPairs(images, scale=s, patch=r.patch[s], batch_size=r.batch_size, steps=steps, augment=r.augment,
                                  channels=r.channels, upsample=r.upsample, seed=0, **kw)
@@ -40,22 +40,30 @@ def measure(name, steps, images):
         fit(m, mk(**kw), epochs=1, callbacks=[clock], verbose=0)
         out[label] = clock.step_ms()
     out["ratio"] = out["fit_ms"] / out["ready_ms"]; out["ratio_worker"] = out["fit_worker_ms"] / out["ready_ms"]
+    for k in spe:   # several steps per call of the compiled train function: Keras' per-step Python work is paid once per k
+        set_seed(0); m = compile_phase(r, r.build(s), r.run_phases()[0], steps)
+        m.compile(optimizer=m.optimizer, loss=m.loss, steps_per_execution=k)
+        clock = BatchClock()
+        fit(m, mk(), epochs=1, callbacks=[clock], verbose=0)
+        out[f"fit_spe{k}_ms"] = clock.step_ms(drop=1) / k; out[f"ratio_spe{k}"] = out[f"fit_spe{k}_ms"] / out["ready_ms"]
     return out
 
 if __name__ == "__main__":
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--steps", type=int, default=40); ap.add_argument("--models", nargs="*", default=[])
+    ap.add_argument("--spe", type=int, nargs="*", default=[], help="also time fit with these steps_per_execution")
     ap.add_argument("--json"); a = ap.parse_args()
     imgs = [im for _, im in load_dataset("T91").items()]
     res = {}
     for n in a.models or list(RECIPES):
-        res[n] = measure(n, a.steps, imgs); print(n, res[n], file=sys.stderr, flush=True)
+        res[n] = measure(n, a.steps, imgs, a.spe); print(n, res[n], file=sys.stderr, flush=True)
     print(f"{os.cpu_count()} cores, Keras {keras.__version__} ({keras.backend.backend()}), {a.steps} steps per fit, medians")
     print("| recipe | scale | batch | ready-array step ms | batch prep ms | recipe step ms | ratio | with 1 worker ms | ratio |")
     print("|---|---|---|---|---|---|---|---|---|")
     for n, o in res.items():
         print(f"| {n} | x{o['scale']} | {o['batch']} | {o['ready_ms']:.1f} | {o['prep_ms']:.1f} | {o['fit_ms']:.1f} | "
-              f"{o['ratio']:.2f} | {o['fit_worker_ms']:.1f} | {o['ratio_worker']:.2f} |")
+              f"{o['ratio']:.2f} | {o['fit_worker_ms']:.1f} | {o['ratio_worker']:.2f} |"
+              + "".join(f" spe {k}: {o[f'fit_spe{k}_ms']:.1f} ms ({o[f'ratio_spe{k}']:.2f}) |" for k in a.spe))
     if a.json:
         from sr_course.core import atomic_path
         with atomic_path(a.json) as tmp: open(tmp, "w").write(json.dumps(res, indent=1))

@@ -1,11 +1,15 @@
-"""Exercise checks (sr_course.checks): every typical wrong answer of Lesson 1 gets its own teaching message,
-right answers pass, blanks are recognised, and answers of the wrong kind raise TypeError."""
+"""Exercise checks: the framework (sr_course.checks) and Lesson 1's checks (sr_course.exercises.interpolation): every
+typical wrong answer gets its own teaching message, right answers pass, blanks are recognised, and answers of the wrong
+kind raise TypeError."""
+import ast, pathlib
 import numpy as np
 import pytest
 import skimage.data
 
 from sr_course import checks
-from sr_course.checks import lesson1 as ex, ____, Exercise, Lesson, LESSONS
+from sr_course.checks import Exercise, Lesson, LESSONS
+from sr_course.exercises import interpolation as l1
+from sr_course.exercises.interpolation import lesson1 as ex, ____
 from sr_course.resize import imresize, cubic
 from sr_course.degrade import modcrop, make_lr, rgb2y
 
@@ -19,7 +23,7 @@ def run(capsys, exercise, *answer):
 # ---------------------------------------------------------------- blanks and types
 
 @pytest.mark.parametrize("blank", [____, None, ...])
-@pytest.mark.parametrize("q", ["q1", "q2", "q3", "q4"])
+@pytest.mark.parametrize("q", ["q1", "q2", "q3", "q4", "q5"])
 def test_placeholder_is_not_checked(capsys, q, blank):
     ok, out = run(capsys, getattr(ex, q), blank)
     assert ok is False
@@ -44,7 +48,8 @@ def test_function_still_returning_blank(capsys):
 @pytest.mark.parametrize("q, answer, words", [
     ("q1", 0.5, "function"), ("q1", np.zeros(3), "function"), ("q4", 3, "function"),
     ("q2", "28.7", "number"), ("q2", np.array([28.0, 29.0]), "number"), ("q2", True, "number"),
-    ("q3", 16.5, "whole number"), ("q3", "16", "whole number"), ("q3", [16], "whole number")])
+    ("q3", 16.5, "whole number"), ("q3", "16", "whole number"), ("q3", [16], "whole number"),
+    ("q5", "1.32", "number"), ("q5", [1.32], "number")])
 def test_wrong_type_raises(q, answer, words):
     with pytest.raises(TypeError, match=words):
         getattr(ex, q).check(answer)
@@ -89,7 +94,7 @@ def test_q1_rejects_typical_mistakes_with_specific_message(capsys, fn, words):
 
 
 def test_q1_is_checked_on_negatives_and_outside():
-    xs = checks._TRI_X
+    xs = l1._TRI_X
     assert (xs < -1).any() and (xs > 1).any() and (xs == 0).any()
 
 
@@ -118,7 +123,7 @@ def q2_values():
 
 
 def test_q2_checker_truth_matches_hand_computation(q2_values):
-    lib = checks.q2_variants()
+    lib = l1.q2_variants()
     for k, v in q2_values.items():
         assert abs(lib[k] - v) < 1e-6, k
     # the luma convention costs exactly 20 log10(255/219) dB (REFERENCE section 1)
@@ -158,9 +163,9 @@ def test_q2_other_wrong_values(capsys, q2_values):
 
 
 def test_q2_mistakes_are_distinguishable(q2_values):
-    v = np.array(list(checks.q2_variants().values()))
+    v = np.array(list(l1.q2_variants().values()))
     gaps = np.abs(v[:, None] - v[None])[~np.eye(len(v), dtype=bool)]
-    assert gaps.min() > 2 * checks.Q2_TOL
+    assert gaps.min() > 2 * l1.Q2_TOL
 
 
 # ---------------------------------------------------------------- q3: antialiased kernel width
@@ -173,8 +178,8 @@ def _taps_by_hand(scale, antialias=True):
 
 
 def test_q3_truth_from_library_matches_kernel():
-    assert checks.kernel_taps(4) == _taps_by_hand(4)
-    assert checks.kernel_taps(4, antialias=False) == _taps_by_hand(4, antialias=False)
+    assert l1.kernel_taps(4) == _taps_by_hand(4)
+    assert l1.kernel_taps(4, antialias=False) == _taps_by_hand(4, antialias=False)
 
 
 def test_q3_right(capsys):
@@ -186,7 +191,7 @@ def test_q3_right(capsys):
 @pytest.mark.parametrize("answer, words", [
     (lambda: _taps_by_hand(4, antialias=False), ["antialiasing", "upscale"]),
     (lambda: _taps_by_hand(4) ** 2, ["both axes", "one axis"]),
-    (lambda: checks.kernel_taps(2), ["x2 downscale"]),
+    (lambda: l1.kernel_taps(2), ["x2 downscale"]),
     (lambda: 18, ["zero weights"]),
     (lambda: 7, ["resize_matrix(64, 16, 1/4)"]),
     (lambda: 0, ["at least one"]),
@@ -222,6 +227,53 @@ def test_q4_wrong(capsys, fn, words):
     for w in words: assert w in out, (w, out)
 
 
+# ---------------------------------------------------------------- q5: the gap between the two Ys
+
+def test_q5_truth_is_measured_on_the_q2_pair(q2_values):
+    "The accepted value is the difference of the two PSNRs on the real pair, which is 20 log10(255/219) on any pair."
+    v = l1.y_gap_variants()
+    assert abs(v["truth"] - (q2_values["protocol"] - q2_values["full_range_y"])) < 1e-9
+    assert abs(v["truth"] - 20 * np.log10(255 / 219)) < 1e-9
+    assert l1.Y_GAP_TOL == 0.01
+
+
+def test_q5_accepts_the_gap(capsys, q2_values):
+    t = q2_values["protocol"] - q2_values["full_range_y"]
+    for a in [t, round(t, 2), np.float64(t), np.array(t), 1.32, t + 0.009]:
+        ok, out = run(capsys, ex.q5, a)
+        assert ok is True and out.startswith("Correct") and "255/219" in out, (a, out)
+
+
+@pytest.mark.parametrize("answer, words", [
+    (lambda t: -t, ["wrong sign", "positive"]),
+    (lambda t: t / 2, ["half the gap", "20 log10"]),
+    (lambda t: 255 / 219, ["ratio of the errors", "not dB"]),
+    (lambda t: (255 / 219) ** 2, ["ratio of the two MSEs"]),
+    (lambda t: 20 * np.log10(255 / 235), ["235", "219 levels"]),
+    (lambda t: 0, ["offset 16", "scale does not"]),
+    (lambda t: 1.3, ["rounded too coarsely"]),
+    (lambda t: 3.0, ["not quite", "hint()"]),
+    (lambda t: float("nan"), ["not a difference"]),
+])
+def test_q5_rejects_typical_mistakes(capsys, answer, words):
+    ok, out = run(capsys, ex.q5, answer(20 * np.log10(255 / 219)))
+    assert ok is False and out.startswith("Incorrect")
+    for w in words: assert w in out, (w, out)
+
+
+def test_q5_recognises_psnrs_and_the_rgb_gap(capsys, q2_values):
+    for a, w in [(q2_values["protocol"] - q2_values["rgb"], "RGB"), (q2_values["protocol"], "studio-range Y-PSNR itself"),
+                 (q2_values["full_range_y"], "full-range Y-PSNR itself")]:
+        ok, out = run(capsys, ex.q5, a)
+        assert ok is False and w in out, (a, out)
+
+
+def test_q5_mistakes_are_distinguishable():
+    v = np.array(list(l1.y_gap_variants().values()))
+    gaps = np.abs(v[:, None] - v[None])[~np.eye(len(v), dtype=bool)]
+    assert gaps.min() > 2 * l1.Y_GAP_TOL
+
+
 # ---------------------------------------------------------------- hints, solutions, lessons
 
 def test_hints_and_solutions(capsys):
@@ -243,6 +295,74 @@ def test_solutions_are_right(capsys):
     exec("\n".join(body), ns); assert ex.q2.check(eval(last, ns)) is True
     exec(ex.q3.solution_code, ns)
     assert ex.q3.check(np.count_nonzero(ns["W"][8])) is True
+    *body, last = ex.q5.solution_code.strip().splitlines()
+    exec("\n".join(body), ns); assert ex.q5.check(eval(last, ns)) is True
+
+
+def test_hint_and_solution_are_separate(capsys):
+    "hint() never shows the solution, so a lesson can give each its own cell."
+    for q in ex:
+        q.hint(); out = capsys.readouterr().out
+        assert q.solution_code.strip() not in out and "Solution" not in out
+        q.solution(); out = capsys.readouterr().out
+        assert "Hint" not in out and q.hints[0] not in out
+
+
+def test_lessons_show_hint_and_solution_in_separate_cells():
+    import json
+    for p in sorted((pathlib.Path(__file__).parents[1] / "nbs" / "lessons").glob("0?_*.ipynb")):
+        cells = ["".join(c["source"]) for c in json.loads(p.read_text())["cells"] if c["cell_type"] == "code"]
+        both = [c for c in cells if ".hint(" in c and ".solution(" in c]
+        assert not both, f"{p.name}: hint() and solution() in one cell: {both[0]!r}"
+
+
+def test_lesson1_asks_every_exercise():
+    "Lesson 1 checks, hints and solves each of its exercises in its own cells."
+    import json
+    p = pathlib.Path(__file__).parents[1] / "nbs" / "lessons" / "01_interpolation.ipynb"
+    cells = ["".join(c["source"]) for c in json.loads(p.read_text())["cells"] if c["cell_type"] == "code"]
+    assert any("from sr_course.exercises.interpolation import lesson1 as ex, ____" in c for c in cells)
+    for k in ex.exercises:
+        for call in ("check(", "hint()", "solution()"):
+            assert any(f"ex.{k}.{call}" in c for c in cells), (k, call)
+
+
+def test_no_module_imports_private_names():
+    "A module of the package uses only the public names of the others (the exercises use checks' public helpers)."
+    root = pathlib.Path(checks.__file__).parent
+    bad = []
+    for p in sorted(root.rglob("*.py")):
+        tree = ast.parse(p.read_text())
+        mods = set()
+        for n in ast.walk(tree):
+            if isinstance(n, ast.ImportFrom) and (n.level > 0 or (n.module or "").split(".")[0] == "sr_course"):
+                for a in n.names:
+                    if a.name.startswith("_") and a.name != "____" and not a.name.startswith("__"):
+                        bad.append(f"{p.name}: from {n.module} import {a.name}")
+                    else: mods.add(a.asname or a.name)
+            elif isinstance(n, ast.Import):
+                mods |= {a.asname or a.name for a in n.names if a.name.startswith("sr_course")}
+        for n in ast.walk(tree):
+            if (isinstance(n, ast.Attribute) and n.attr.startswith("_") and not n.attr.startswith("__")
+                    and isinstance(n.value, ast.Name) and n.value.id in mods):
+                bad.append(f"{p.name}: {n.value.id}.{n.attr}")
+    assert not bad, bad
+
+
+def test_exercises_module_imports_without_keras():
+    "Lesson 1's checks stay free of Keras, like the classical modules they check."
+    import subprocess, sys
+    code = ("import sys, importlib.abc\n"
+            "class B(importlib.abc.MetaPathFinder):\n"
+            "    def find_spec(self, name, path=None, target=None):\n"
+            "        if name.split('.')[0] in ('keras', 'tensorflow', 'jax'): raise ImportError(name)\n"
+            "sys.meta_path.insert(0, B())\n"
+            "from sr_course.exercises.interpolation import lesson1 as ex\n"
+            "assert ex.q3.check(16) and ex.q5.check(1.32)\n"
+            "import sr_course.exercises.srcnn, sr_course.exercises.fast\n"
+            "print('OK')")
+    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300)
+    assert r.returncode == 0 and "OK" in r.stdout, r.stdout[-1000:] + r.stderr[-2000:]
 
 
 def test_lesson_registry_and_decorator(capsys):

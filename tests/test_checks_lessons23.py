@@ -1,4 +1,4 @@
-"""Exercise checks of Lessons 2 (SRCNN) and 3 (FSRCNN/ESPCN): each typical wrong answer gets its own message,
+"""Exercise checks of Lessons 2 (SRCNN, sr_course.exercises.srcnn) and 3 (FSRCNN/ESPCN, sr_course.exercises.fast): each typical wrong answer gets its own message,
 right answers pass, blanks are recognised, answers of the wrong kind raise TypeError, and the checks are fast."""
 import time
 import numpy as np
@@ -7,7 +7,10 @@ import keras
 from keras import layers, ops
 
 from sr_course import checks
-from sr_course.checks import lesson2, lesson3, ____
+from sr_course.checks import ____
+from sr_course.exercises import srcnn as ex2, fast as ex3
+from sr_course.exercises.srcnn import lesson2
+from sr_course.exercises.fast import lesson3
 from sr_course.models.srcnn import srcnn, valid_crop
 from sr_course.models.fast import fsrcnn, macs_per_pixel
 from sr_course.layers import PixelShuffle
@@ -77,7 +80,7 @@ def _hand_count(ch=3, bias=True, layers_=None):
 
 
 def test_l2q1_truth_is_the_library_count():
-    v = checks.srcnn_param_variants(3)
+    v = ex2.srcnn_param_variants(3)
     assert v["truth"] == srcnn(channels=3).count_params() == _hand_count(3)
     assert v["channels1"] == _hand_count(1) and v["no_bias"] == _hand_count(3, bias=False)
     assert len(set(v.values())) == len(v)      # every slip is recognisable
@@ -172,7 +175,7 @@ def test_l2q2_is_fast(capsys):
 # ---------------------------------------------------------------- lesson2.q3: 'valid' output size
 
 def test_l2q3_truth_matches_the_model():
-    t = checks.valid_size_variants()["truth"]
+    t = ex2.valid_size_variants()["truth"]
     assert t == srcnn(padding="valid")(np.zeros((1, 64, 64, 1), "float32")).shape[1] == 64 - 2 * valid_crop()
 
 
@@ -223,7 +226,7 @@ def ps_batch1(x, s): return _shuffle(x[:1], s)
 
 def test_l3q1_reference_is_the_library():
     "The cases cover batches, non-square images, several C and s, and the right answer equals PixelShuffle."
-    cases = checks._ps_cases()
+    cases = ex3._ps_cases()
     assert any(x.shape[0] > 1 for x, s in cases) and any(x.shape[1] != x.shape[2] for x, s in cases)
     assert {s for _, s in cases} >= {2, 3, 4} and any(x.shape[-1] // s ** 2 > 1 for x, s in cases)
     for x, s in cases:
@@ -274,7 +277,7 @@ def _fsrcnn_by_hand(d=56, s=12, m=4, bias=True, prelu="channel", maps=None):
 
 
 def test_l3q2_truth_is_the_library_count():
-    v = checks.fsrcnn_param_variants(3)
+    v = ex3.fsrcnn_param_variants(3)
     assert v["truth"] == fsrcnn(3).count_params() == fsrcnn(2).count_params() == _fsrcnn_by_hand()
     assert v["weights_only"] == _fsrcnn_by_hand(bias=False, prelu=None)
     assert len(set(v.values())) == len(v)
@@ -309,7 +312,7 @@ def _break_even_by_hand():
 
 def test_l3q3_truth():
     t = _break_even_by_hand()
-    be = checks.fsrcnn_break_even()
+    be = ex3.fsrcnn_break_even()
     assert be["scale"] == t
     assert be["fsrcnn"][t] < be["srcnn_915"] <= be["fsrcnn"].get(t - 1, np.inf)
 
@@ -333,7 +336,7 @@ def test_l3q3_off_by_one(capsys):
 
 def test_l3q3_against_955_noted(capsys):
     "An answer that is right for SRCNN 9-5-5 (but too small for 9-1-5) is told so."
-    be = checks.fsrcnn_break_even()
+    be = ex3.fsrcnn_break_even()
     if be["scale_955"] < be["scale"]:
         wrong(capsys, lesson3.q3, be["scale_955"], ["9-5-5", "the question is about 9-1-5"])
 
@@ -368,7 +371,7 @@ def test_every_check_is_fast(capsys):
     lesson2.q2.check(srcnn(f2=1))                  # warm-up
     answers = [(lesson2.q1, _hand_count(3)), (lesson2.q2, srcnn(f2=1)), (lesson2.q3, 64 - 2 * valid_crop()),
                (lesson3.q1, ps_right), (lesson3.q2, _fsrcnn_by_hand()), (lesson3.q3, _break_even_by_hand())]
-    checks._be_cache.clear()
+    ex3._be_cache.clear()
     for q, a in answers:
         t = time.perf_counter(); ok = q.check(a); dt = time.perf_counter() - t
         assert ok is True and dt < 2, (q.name, dt)

@@ -9,7 +9,7 @@ from sr_course import cli, zoo
 from sr_course.cli import main
 from sr_course.images import read_image
 
-PUBLISHED_SET5 = {2: 33.66, 3: 30.39, 4: 28.42}     # bicubic, Y-PSNR (REFERENCE.md section 2)
+PUBLISHED_SET5 = {2: 33.66, 3: 30.39, 4: 28.42}     # bicubic, Y-PSNR (SRCNN, Dong et al. 2016), independent of sr_course.bench
 
 
 def run(capsys, *argv):

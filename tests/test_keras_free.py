@@ -71,3 +71,30 @@ def test_standard_set_without_keras(tmp_path, data_dir):
         assert abs(evaluate(lambda lr: imresize(lr, 4.0), ds, 4).psnr.mean() - 28.43) < 0.01   # the README's bicubic x4
         print("OK")
     ''', tmp_path)
+
+def test_cli_classical_commands_without_keras(tmp_path):
+    "`sr-course bench`, `upscale` and `data list` with a classical model never import Keras (sr_course.bench, zoo, cli)."
+    run('''
+        import contextlib, io
+        from sr_course.cli import main
+        from sr_course.datasets import sample_images
+        from sr_course.images import read_image, save_image
+        name, img = next(iter(sample_images().items()))
+        save_image("sample.png", img)
+        def cli(*argv):
+            buf = io.StringIO()
+            with contextlib.redirect_stdout(buf): code = main(list(argv))
+            assert code == 0, (argv, code, buf.getvalue())
+            return buf.getvalue()
+        out = cli("bench", "--model", "bicubic", "--dataset", "samples", "--scale", "2")
+        assert "bicubic" in out and "samples" in out and "x2" in out, out
+        out = cli("bench", "--model", "bicubic", "--scale", "3", "--speed", "--speed-size", "32")
+        assert "32x32" in out, out
+        out = cli("upscale", "--model", "bicubic", "sample.png", "-o", "out.png")
+        assert read_image("out.png").shape[:2] == (img.shape[0] * 4, img.shape[1] * 4), out
+        out = cli("data", "list")
+        assert "Set5" in out and "Set14" in out, out
+        assert not {"keras", "tensorflow", "jax"} & {m.split(".")[0] for m in sys.modules}
+        assert "sr_course.bench" in sys.modules
+        print("OK")
+    ''', tmp_path)

@@ -18,13 +18,14 @@ def test_there_are_notebooks():
     "Lessons in nbs/lessons/ and toolkit chapters in nbs/library/, each folder numbered in one reading order."
     assert (ROOT / "nbs" / "index.ipynb").exists() and (ROOT / "nbs" / "lessons" / "01_interpolation.ipynb").exists()
     assert {rel(p).split("/")[0] for p in NBS} == {"index.ipynb", "lessons", "library"}, [rel(p) for p in NBS]
-    for group, suffix in ((LESSONS, ""), (LIBRARY, "[a-z]?")):   # a chapter may follow its neighbour as 02a, 02b, ...
+    for group in (LESSONS, LIBRARY):   # a notebook may follow its neighbour as 02a, 02b, ... (a lesson's exercises: 01a)
         names = [p.name for p in group]
         nums = [n.split("_")[0] for n in names]
-        assert all(re.fullmatch(r"\d\d" + suffix, n) for n in nums) and len(set(nums)) == len(nums), f"number every notebook once: {names}"
+        assert all(re.fullmatch(r"\d\d[a-z]?", n) for n in nums) and len(set(nums)) == len(nums), f"number every notebook once: {names}"
+        assert {n[:2] for n in nums} == {n for n in nums if len(n) == 2}, f"02a follows a notebook 02: {names}"
 
 def test_lesson_number_is_file_number():
-    "Lesson N is nbs/lessons/0N_*.ipynb: its title says so."
+    "Lesson N is nbs/lessons/0N_*.ipynb (its exercises' checks 0Na_*.ipynb): its title says so."
     import re as _re
     for p in LESSONS:
         first = src(load(p)["cells"][0])

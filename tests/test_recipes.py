@@ -110,7 +110,7 @@ def test_recipes_build_the_documented_models():
 
 def test_shipped_weights_beat_bicubic(data_dir):
     "Every published model loads by name and is clearly better than bicubic on Set5 at its scale (standard protocol)."
-    from sr_course.cli import PUBLISHED
+    from sr_course.bench import PUBLISHED
     from sr_course.datasets import load_dataset
     from sr_course.metrics import evaluate
     man = recipes.manifest()
@@ -120,3 +120,33 @@ def test_shipped_weights_beat_bicubic(data_dir):
         for s in scales:
             psnr = evaluate(zoo.get_upscaler(name, int(s)), set5, int(s)).psnr.mean()
             assert psnr > PUBLISHED[("bicubic", "set5", int(s))] + 0.5, (name, s, psnr)
+
+def test_gan_recipe_pretrains_then_trains_a_gan(tmp_path, weights_tmp):
+    "Phases: L1 pretraining, then a GAN phase with two optimizers; each phase checkpoints; the weights are the generator's."
+    import keras
+    from sr_course.gan import discriminator
+    from sr_course.layers import upsampler
+    def gen(scale=2, channels=3):
+        x = keras.Input((None, None, channels))
+        h = keras.layers.Conv2D(8, 3, padding="same", activation="relu")(x)
+        return keras.Model(x, keras.layers.Conv2D(channels, 3, padding="same")(upsampler(h, scale, 8)), name="tinygen")
+    disc = lambda channels: discriminator(channels, filters=4, blocks=3, dense=8)
+    r = recipes.Recipe("tinygan", "a tiny GAN (test)", gen, "post", {2: 16}, channels="rgb", batch_size=4, steps=2,
+                       epochs=1, patience=None, discriminator=disc, adversarial="ragan", adversarial_weight=0.1,
+                       phases=[recipes.Phase("pixel", 1, "l1", 1e-3), recipes.Phase("gan", 2, "l1", 1e-4, trainer="gan")])
+    recipes.RECIPES["tinygan"] = r
+    try:
+        rec = recipes.train_recipe("tinygan", 2, out_dir=tmp_path / "runs", images=_images(), verbose=0)
+    finally:
+        del recipes.RECIPES["tinygan"]
+    run = tmp_path / "runs" / "tinygan_x2"
+    assert [p["epochs_done"] for p in rec["phases_done"]] == [1, 2] and rec["epochs_done"] == 3
+    assert (run / "1_pixel" / "checkpoint" / "state.json").is_file() and (run / "2_gan" / "checkpoint" / "state.json").is_file()
+    gan_hist = json.loads((run / "2_gan" / "checkpoint" / "state.json").read_text())["history"]
+    assert {"content", "adversarial", "d_loss", "d_real", "d_fake"} <= set(gan_hist), sorted(gan_hist)
+    m = gen(); m.load_weights(run / "tinygan_x2.weights.h5")          # the generator alone, no discriminator inside
+    assert len(m.get_weights()) == len(gen().get_weights())
+
+def test_gan_recipe_without_discriminator_fails_at_once():
+    with pytest.raises(recipes.RecipeError, match="discriminator"):
+        recipes.Recipe("bad", "x", lambda scale: None, "post", {2: 16}, phases=[recipes.Phase("gan", 1, "l1", 1e-4, trainer="gan")])

@@ -25,6 +25,10 @@ SCRIPT = textwrap.dedent('''
     pairs = TrainPairs(imgs, scale=2, patch=16, batch_size=4, steps=3)
     model = keras.Sequential([keras.Input((None, None, 1)), keras.layers.Conv2D(4, 3, padding="same", activation="relu"),
                               keras.layers.Conv2D(1, 3, padding="same")])
+    if os.environ.get("GAN"):                            # the same generator, trained against a small discriminator
+        from sr_course.gan import GAN, discriminator
+        model = GAN(model, discriminator(1, filters=4, blocks=3, dense=8))
+        model.compile(keras.optimizers.Adam(1e-3), keras.optimizers.Adam(2e-3), content_loss="mse", adversarial_weight=0.1)
     arrays = lambda vs: [keras.ops.convert_to_numpy(v) for v in vs]
 
     class Probe(keras.callbacks.Callback):
@@ -42,7 +46,9 @@ SCRIPT = textwrap.dedent('''
 
     tb = str(work / "tb") if phase == "reference" and os.environ.get("TB") else None
     hist = fit(model, pairs, epochs=5, checkpoint_dir=ckdir, callbacks=[Probe()], tensorboard_dir=tb, verbose=2)
-    print("RESULT " + json.dumps({"history": hist, "iterations": int(keras.ops.convert_to_numpy(model.optimizer.iterations))}))
+    it = lambda o: int(keras.ops.convert_to_numpy(o.iterations))
+    subs = [it(model.g_optimizer), it(model.d_optimizer)] if os.environ.get("GAN") else []
+    print("RESULT " + json.dumps({"history": hist, "iterations": it(model.optimizer), "sub_iterations": subs}))
 ''')
 
 def _env(backend, **extra):
@@ -60,14 +66,16 @@ def _finish(p, phase):
 def _npz(path):
     with np.load(path) as z: return [z[f"arr_{i}"] for i in range(len(z.files))]
 
-@pytest.mark.parametrize("backend", ["tensorflow", "jax"])
-def test_kill_and_resume(backend, tmp_path):
-    "SIGKILL in epoch 3 of 5, start again: resumes after epoch 2 with its weights and optimizer state, redoes only 3..5."
+@pytest.mark.parametrize("backend,gan", [("tensorflow", False), ("jax", False), ("tensorflow", True), ("jax", True)],
+                         ids=["tensorflow", "jax", "gan-tensorflow", "gan-jax"])
+def test_kill_and_resume(backend, gan, tmp_path):
+    """SIGKILL in epoch 3 of 5, start again: resumes after epoch 2 with its weights and optimizer state, redoes only 3..5.
+    The GAN cases hold two networks and two optimizers (Adam states of both) in the checkpoint."""
     pytest.importorskip(backend)
     import importlib.util
     tb = importlib.util.find_spec("tensorboard") is not None and importlib.util.find_spec("tensorflow") is not None
     script = tmp_path / "run.py"; script.write_text(SCRIPT)
-    env = _env(backend, TB="1" if tb else "")
+    env = _env(backend, TB="1" if tb and not gan else "", GAN="1" if gan else "")
     ckdir = tmp_path / "ck"
     ref_run = _start(script, tmp_path / "ref", "reference", env)   # uninterrupted, alongside (independent)
     try:
@@ -104,6 +112,7 @@ def test_kill_and_resume(backend, tmp_path):
         assert len(saved) == len(restored) > 4
         for a, b in zip(saved, restored): np.testing.assert_array_equal(a, b)
         assert res["iterations"] == 5 * steps
+        if gan: assert res["sub_iterations"] == [5 * steps, 5 * steps], res["sub_iterations"]   # both optimizers' counts
         state = json.loads((ckdir / "state.json").read_text())
         assert state["epoch"] == 5 and state["history"] == h
         assert _files(ckdir) == ["epoch_005.weights.h5", "state.json"]
@@ -112,9 +121,10 @@ def test_kill_and_resume(backend, tmp_path):
         # repeated. Resetting Adam's state, or letting Keras shuffle the batch order, changes the loss by 1e-4..1e-3.
         _, ref = _finish(ref_run, "reference")
         assert int((tmp_path / "reference_iterations.txt").read_text()) == 0
-        for k in ("loss", "psnr"): np.testing.assert_allclose(h[k], ref["history"][k], rtol=1e-6, err_msg=k)
+        keys = ("loss", "content", "adversarial", "d_loss", "d_real", "d_fake") if gan else ("loss", "psnr")
+        for k in keys: np.testing.assert_allclose(h[k], ref["history"][k], rtol=1e-6, err_msg=k)
         assert ref["iterations"] == res["iterations"]
-        if tb: assert list((tmp_path / "tb").rglob("events.out.tfevents.*")), "no TensorBoard event files"
+        if tb and not gan: assert list((tmp_path / "tb").rglob("events.out.tfevents.*")), "no TensorBoard event files"
     finally:
         if ref_run.poll() is None: ref_run.kill(); ref_run.wait()
 

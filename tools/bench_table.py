@@ -3,7 +3,7 @@
 Usage: python tools/bench_table.py bench.json [speed.json]
 """
 import json, sys
-from sr_course.cli import PUBLISHED
+from sr_course.bench import PUBLISHED
 recs = json.load(open(sys.argv[1]))
 speed = json.load(open(sys.argv[2])) if len(sys.argv) > 2 else []
 sp = {(r["model"], r["scale"]): r["seconds"] for r in speed}
