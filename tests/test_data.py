@@ -2,12 +2,13 @@
 atomic writes, downloads against a fake registry (served by a local HTTP server; nothing leaves this machine), the data
 search path, and the training pipeline on the TensorFlow and JAX backends. Set5 tests need SR_COURSE_DATA and skip
 without it."""
-import os, sys, io, csv, json, struct, zlib, shutil, hashlib, zipfile, warnings, threading, subprocess, functools
+import os, sys, io, csv, json, struct, zlib, shutil, hashlib, zipfile, warnings, threading, subprocess, functools, importlib.util
 from pathlib import Path
 import http.server
 import numpy as np
 import pytest
 from PIL import Image, ImageFile
+import sr_course
 import sr_course.datasets as datasets
 from sr_course.images import read_image, save_image, to_rgb, ImageError
 from sr_course.datasets import (DatasetError, DatasetNotFound, DownloadError, download, verify, load_dataset, get_dataset,
@@ -424,6 +425,33 @@ def test_project_data_dir(monkeypatch, tmp_path):
     ignored = subprocess.run(["git", "-C", str(root), "check-ignore", "-q", "data/Set5/baby.png"]).returncode
     kept = subprocess.run(["git", "-C", str(root), "check-ignore", "-q", "data/README.md"]).returncode
     assert (ignored, kept) == (0, 1)
+
+def test_data_root_clone_vs_installed(fake, tmp_path, monkeypatch):
+    "From a checkout (settings.ini beside the package) the clone's data/ is the default root: downloads land there and are found there; an installed package uses ~/.cache/sr_course, or /content/sr_course_data on Colab."
+    monkeypatch.delenv("SR_COURSE_CACHE", raising=False)
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    clone = tmp_path / "clone"; (clone / "sr_course").mkdir(parents=True); (clone / "data").mkdir()
+    (clone / "settings.ini").write_text("[DEFAULT]\n")
+    monkeypatch.setattr(sr_course, "__file__", str(clone / "sr_course" / "__init__.py"))
+    assert datasets.project_data_dir() == clone / "data" and datasets.cache_dir() == clone / "data"
+    assert download("Fake", progress=False) == clone / "data" / "Fake"
+    assert load_dataset("Fake").root == clone / "data" / "Fake"                   # found there with SR_COURSE_DATA unset
+    site = tmp_path / "site-packages"; (site / "sr_course").mkdir(parents=True); (site / "data").mkdir()
+    monkeypatch.setattr(sr_course, "__file__", str(site / "sr_course" / "__init__.py"))
+    assert datasets.project_data_dir() is None                                  # a data/ folder alone is not a clone
+    assert datasets.cache_dir() == tmp_path / "home" / ".cache" / "sr_course"
+    with pytest.raises(DatasetNotFound): load_dataset("Fake")                   # the clone's copy is not looked at
+    monkeypatch.setattr(datasets, "in_colab", lambda: True)
+    assert datasets.cache_dir() == Path("/content/sr_course_data")
+    monkeypatch.setattr(sr_course, "__file__", str(clone / "sr_course" / "__init__.py"))
+    assert datasets.cache_dir() == clone / "data"                               # a clone on Colab keeps its data/
+
+def test_data_readme_is_current():
+    "data/README.md is exactly what tools/make_data_readme.py writes from the registry: re-run the tool after changing it."
+    root = Path(datasets.__file__).resolve().parents[1]
+    spec = importlib.util.spec_from_file_location("make_data_readme", root / "tools" / "make_data_readme.py")
+    tool = importlib.util.module_from_spec(spec); spec.loader.exec_module(tool)
+    assert (root / "data" / "README.md").read_text(encoding="utf-8") == tool.text(), "run python tools/make_data_readme.py"
 
 def test_data_readme_lists_the_registry():
     "data/README.md is made from the registry (tools/make_data_readme.py) and names every set and file sha256."
