@@ -13,6 +13,7 @@ from PIL import Image, ImageFile, ImageOps, UnidentifiedImageError
 from .core import atomic_path, to_uint8
 
 # %% ../nbs/library/03_images.ipynb #3d73bf20
+#| code-fold: true
 class ImageError(ValueError):
     "An image file that cannot be read: not an image, a folder, damaged or truncated."
 
