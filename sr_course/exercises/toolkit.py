@@ -494,7 +494,7 @@ def _check_ringing(answer):
     return False, ("bilinear weighs its two neighbours by 1 - d, never negative: the result always lies between them. "
                    "A halo needs a kernel with negative weights.")
 
-# %% ../../nbs/library/05a_toolkit_exercises.ipynb #05df9f6f
+# %% ../../nbs/library/05a_toolkit_exercises.ipynb #adb3dd9e
 _V2_METHODS = ("nearest", "bilinear", "bicubic")
 
 def figure_inputs() -> list:
@@ -522,7 +522,8 @@ def _close_new(before):
            "PSNR / SSIM against it), the border shave as `scale=`.",
            "`lr = make_lr(hr, scale)`, then `{m: imresize(lr, float(scale), method=m) for m in ('nearest', "
            "'bilinear', 'bicubic')}`, then `return compare(ups, hr=hr, scale=scale)`."],
-    solution="from sr_course.viz import compare\n\ndef upscale_figure(hr, scale):\n    lr = make_lr(hr, scale)\n"
+    solution="from sr_course.degrade import make_lr\nfrom sr_course.resize import imresize\nfrom sr_course.viz import compare\n\n"
+             "def upscale_figure(hr, scale):\n    lr = make_lr(hr, scale)\n"
              "    ups = {m: imresize(lr, float(scale), method=m) for m in ('nearest', 'bilinear', 'bicubic')}\n"
              "    return compare(ups, hr=hr, scale=scale)")
 def _check_figure(fn):
