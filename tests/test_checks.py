@@ -126,7 +126,7 @@ def test_q2_checker_truth_matches_hand_computation(q2_values):
     lib = l1.q2_variants()
     for k, v in q2_values.items():
         assert abs(lib[k] - v) < 1e-6, k
-    # the luma convention costs exactly 20 log10(255/219) dB (REFERENCE section 1)
+    # the luma convention costs exactly 20 log10(255/219) dB (the BT.601 studio range, 219 levels of 255)
     assert abs(q2_values["protocol"] - q2_values["full_range_y"] - 20 * np.log10(255 / 219)) < 0.05
 
 
