@@ -81,7 +81,7 @@ def measure_reach(fn,            # an upscaler `lr (HxWx3, 0..255) -> sr (H*s x 
     if len(ys) == 0: return 0
     return int(max(np.abs(ys // scale - c).max(), np.abs(xs // scale - c).max()))
 
-# %% ../nbs/library/12_upscale.ipynb #fadd8621
+# %% ../nbs/library/12_upscale.ipynb #adfa30de
 CLASSICAL_REACH = {"nearest": 1, "bilinear": 1, "bicubic": 2, "lanczos": 3}   # LR pixels each interpolator reads each way
 FEATHER = 8            # LR pixels over which neighbouring tiles cross-fade, beyond the receptive field on each side
 
@@ -153,11 +153,16 @@ def _load_weights_file(km, weights, name, scale):
         raise FileNotFoundError(f"weights file {str(p)!r} does not exist (a training run writes runs/<model>_x<N>/*.weights.h5)")
     if not p.name.endswith(".weights.h5"):
         raise ValueError(f"{p.name!r} is not a Keras weights file: give the '<name>.weights.h5' a training run saved")
-    try: km.load_weights(str(p))
-    except Exception as e:
-        msg = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
-        raise zoo.WeightsError(f"weights file {p} does not fit model {name!r} x{scale} ({msg[:200]}): was it trained "
-                               "for another model or scale?") from None
+    fix = "was it trained for another model or scale?"
+    with warnings.catch_warnings(record=True) as said:      # Keras warns (and loads the rest) when layers find no weights
+        warnings.simplefilter("always")
+        try: km.load_weights(str(p))
+        except Exception as e:
+            msg = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
+            raise zoo.WeightsError(f"weights file {p} does not fit model {name!r} x{scale} ({msg[:200]}): {fix}") from None
+    if any("freshly-initialized" in str(w.message) or "Skipping" in str(w.message) for w in said):
+        raise zoo.WeightsError(f"weights file {p} does not fit model {name!r} x{scale} (some layers found no weights in it): {fix}")
+    for w in said: warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
     return km
 
 def load_upscaler(model="espcn", # a zoo name ('espcn', 'bicubic', ...) or a Keras model
@@ -465,7 +470,7 @@ def upscale_image(img_or_path,   # a file path, or an array uint8/uint16 HxW, Hx
     res = _upscale_picture(pic, up, tile, overlap, progress).array
     return res[..., None] if a is not None and a.ndim == 3 and a.shape[-1] == 1 else res
 
-# %% ../nbs/library/12_upscale.ipynb #ed559d01
+# %% ../nbs/library/12_upscale.ipynb #2bfa06a1
 @dataclass
 class UpscaleReport:
     "What `upscale_files` did: written (source, output) pairs, skipped existing outputs, failures (source, one-line message)."
@@ -503,7 +508,7 @@ def image_files(folder) -> list:
 def _is_dir_arg(p) -> bool: return Path(p).is_dir() or str(p).endswith(("/", os.sep))
 
 def plan_outputs(inputs, out, scale:int, model:str) -> list:
-    "The (source, output path) jobs for `upscale_files`; a source is a path or a (name, array) pair. Errors before any work."
+    "The (source, output path) jobs for `upscale_files` (output None: a folder without images); errors before any work."
     srcs = [inputs] if isinstance(inputs, (str, os.PathLike, tuple)) else list(inputs)
     if not srcs: raise ValueError("no inputs given")
     jobs = []
@@ -515,7 +520,8 @@ def plan_outputs(inputs, out, scale:int, model:str) -> list:
             name, folder = src.stem, src if src.is_dir() else None
         if folder is not None:
             files = image_files(folder)
-            if not files: raise ValueError(f"no images in folder {str(folder)!r} (looked for {', '.join(IMAGE_EXTS)})")
+            if not files:                                    # reported as this input's failure; the others go on
+                jobs.append((folder, None)); multi = True; continue
             dest = Path(out) if out is not None else folder.parent / f"{folder.name}_x{scale}_{model}"
             if dest.exists() and not dest.is_dir(): raise ValueError(f"{str(folder)!r} is a folder, so the output must be a folder; {str(dest)!r} is a file")
             jobs += [(f, dest / out_name(f.stem, scale, model)) for f in files]
@@ -527,6 +533,7 @@ def plan_outputs(inputs, out, scale:int, model:str) -> list:
         raise ValueError(f"{len(jobs)} inputs cannot all be written to the file {str(out)!r}: give a folder (end it with '/')")
     seen = {}
     for src, dest in jobs:
+        if dest is None: continue
         ext = dest.suffix.lower()
         if not ext: raise ValueError(f"cannot write {str(dest)!r}: it has no extension to choose the image format; end it in one of "
                                      f"{', '.join(SAVE_FORMATS)}, or give a folder (an existing one, or a path ending in '/')")
@@ -563,7 +570,9 @@ def upscale_files(inputs,          # an image file, a folder of images, or a lis
     try:
         for src, dest in jobs:
             label = str(src[0]) if isinstance(src, tuple) else str(src)
-            if dest.is_dir():
+            if dest is None:
+                rep.failed.append((src, f"no images in folder {label!r} (looked for {', '.join(IMAGE_EXTS)})")); error(rep.failed[-1][1])
+            elif dest.is_dir():
                 rep.failed.append((src, f"{dest} is a folder; cannot write the image there")); error(rep.failed[-1][1])
             elif dest.exists() and not force:
                 rep.skipped.append((src, dest)); log(f"skipped {dest}: it exists (force / --force overwrites it)")
