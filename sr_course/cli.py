@@ -279,7 +279,7 @@ def cmd_models(args) -> int:
     print(zoo.list_models().to_string(index=False))
     return 0
 
-# %% ../nbs/library/11_cli.ipynb #1cda3190
+# %% ../nbs/library/11_cli.ipynb #c913db53
 def build_parser() -> argparse.ArgumentParser:
     "The `sr-course` argument parser, with one sub-parser per command."
     from sr_course import __version__
@@ -300,7 +300,7 @@ def build_parser() -> argparse.ArgumentParser:
     u.add_argument("--model", default=zoo.DEFAULT_MODEL, help=f"model name (default: {zoo.DEFAULT_MODEL}); see `sr-course models`")
     u.add_argument("--scale", type=int, default=4, help="scale factor (default: 4)")
     u.add_argument("--weights", metavar="FILE", help="a .weights.h5 you trained for --model at --scale (instead of the shipped weights)")
-    u.add_argument("--tile", type=int, metavar="PX", help="tile side in input pixels (default: automatic, above 512x512 pixels; 0: never tile)")
+    u.add_argument("--tile", type=int, metavar="PX", help="tile side in input pixels (default: 256, more for models that see far; 0: never tile)")
     u.add_argument("--force", action="store_true", help="overwrite existing outputs")
     u.add_argument("--verbose", action="store_true", help="show TensorFlow's log lines and the tiling")
     u.set_defaults(func=cmd_upscale)

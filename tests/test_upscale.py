@@ -92,14 +92,17 @@ def test_one_tile_shape_for_every_tile_and_image(rgb, monkeypatch):
     assert len(shapes) > 3 and set(shapes) == {(48, 48, 1)}
 
 
-def test_auto_tiling_above_pixel_count(rgb, monkeypatch):
+def test_default_tiles_have_one_shape(rgb, monkeypatch):
+    "By default every image, small or large, runs as windows of one shape: one compiled function for all."
     shapes = _recording(monkeypatch)
     U.upscale_image(rgb, "espcn", 2)
-    assert shapes == [(70 + 2 * 5, 90 + 2 * 5, 1)]            # small: one window, the mirrored image
-    monkeypatch.setattr(U, "AUTO_TILE_PIXELS", 1000); monkeypatch.setattr(U, "DEFAULT_TILE", 32); shapes.clear()
+    assert shapes == [(U.DEFAULT_TILE, U.DEFAULT_TILE, 1)]    # smaller than a tile: one window, completed by mirroring
+    monkeypatch.setattr(U, "DEFAULT_TILE", 32); shapes.clear()
     U.upscale_image(rgb, "espcn", 2)
-    t = 4 * U.load_upscaler("espcn", 2).overlap                # the default tile: at least 4 overlaps wide
+    t = 4 * U.load_upscaler("espcn", 2).overlap                # the default tile is at least 4 overlaps wide
     assert len(shapes) > 1 and set(shapes) == {(t, t, 1)}
+    shapes.clear(); U.upscale_image(rgb, "espcn", 2, tile=0)
+    assert shapes == [(70 + 2 * 5, 90 + 2 * 5, 1)]            # untiled: the whole image with its mirrored border
 
 
 def test_too_large_result_refused(rgb, monkeypatch):
@@ -209,7 +212,8 @@ def test_array_types_refused(rgb):
 def test_own_weights(tmp_path, rgb):
     mine = tmp_path / "best.weights.h5"
     shutil.copy(zoo.weights_path("espcn", 3), mine)
-    np.testing.assert_array_equal(U.upscale_image(rgb, "espcn", 3, weights=mine), U.upscale_image(rgb, "espcn", 3))
+    d = _diff(U.upscale_image(rgb, "espcn", 3, weights=mine), U.upscale_image(rgb, "espcn", 3))
+    assert d.max() <= 1 and (d > 0).mean() <= 1e-4      # same weights; another model instance's graph may sum in another order
     with pytest.raises(zoo.WeightsError, match="does not fit"):
         U.load_upscaler("espcn", 3, weights=shutil.copy(zoo.weights_path("fsrcnn", 3), tmp_path / "other.weights.h5"))
     with pytest.raises(FileNotFoundError, match="does not exist"): U.load_upscaler("espcn", 3, weights=tmp_path / "no.weights.h5")
@@ -336,4 +340,5 @@ def test_cli_quiet_and_weights(tmp_path, rgb):
     lines = r.stderr.strip().splitlines()
     assert r.returncode == 2 and len(lines) == 5 and all(l.startswith("sr-course: error:") for l in lines), r.stderr
     assert tree(tmp_path / "o") == {"a_x2_espcn.png"} and "1 of 6 images written" in r.stdout
-    np.testing.assert_array_equal(np.asarray(Image.open(tmp_path / "o" / "a_x2_espcn.png")), U.upscale_image(rgb, "espcn", 2))
+    d = _diff(np.asarray(Image.open(tmp_path / "o" / "a_x2_espcn.png")), U.upscale_image(rgb, "espcn", 2))
+    assert d.max() <= 1 and (d > 0).mean() <= 1e-4
