@@ -235,12 +235,13 @@ def blend_weights(starts:list, # window starts along the axis (from `tile_plan`)
         out.append(w)
     return out
 
-# %% ../nbs/library/12_upscale.ipynb #0063806f
+# %% ../nbs/library/12_upscale.ipynb #c3bd3e61
 def _quantizer(bits16:bool, gray:bool):
     "Float RGB in 0..255 -> the output's integer levels (uint8, or uint16 for 16-bit images); gray: the mean of R, G, B."
     k, hi, dt = (257.0, 65535, np.uint16) if bits16 else (1.0, 255, np.uint8)
     def q(v):
-        v = np.clip(np.round(np.asarray(v) * k), 0, hi).astype(dt)
+        v = np.asarray(v) * k if k != 1 else np.array(v, np.float64)
+        v = np.clip(np.round(v, out=v), 0, hi, out=v).astype(dt)
         return np.round(v.astype(np.float64).mean(-1)).astype(dt) if gray else v
     return q, dt
 
@@ -266,9 +267,10 @@ def _tiled(fn, img, scale, rf, tile, overlap, quant, dtype, channels, bar=None):
     nxc = nx[x0:x0 + W * s][None, :, None]
     def flush(acc, r0, r1):                                  # canvas HR rows [r0, r1) are final
         a, b = max(r0, y0), min(r1, y0 + H * s)
-        if a >= b: return
-        v = acc[a - r0:b - r0, x0:x0 + W * s] / (ny[a:b, None, None] * nxc)
-        out[a - y0:b - y0] = np.clip(np.round(v), 0, np.iinfo(dtype).max).astype(dtype)
+        for c in range(a, b, 64):                            # 64 rows at a time: small temporaries
+            d = min(c + 64, b)
+            v = acc[c - r0:d - r0, x0:x0 + W * s] / (ny[c:d, None, None] * nxc).astype(np.float32)
+            out[c - y0:d - y0] = np.clip(np.round(v, out=v), 0, np.iinfo(dtype).max, out=v)
     acc = np.zeros((wh * s, Lw * s, channels), np.float32)
     for i, y in enumerate(ys):
         if i:                                                # rows above this band are done: write them, shift the band
