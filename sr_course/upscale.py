@@ -5,7 +5,8 @@
 # %% auto #0
 __all__ = ['CLASSICAL_REACH', 'FEATHER', 'DEFAULT_TILE', 'MAX_OUTPUT_PIXELS', 'receptive_field', 'measure_reach', 'Upscaler',
            'load_upscaler', 'tile_plan', 'blend_weights', 'Picture', 'picture_from_array', 'read_picture',
-           'save_picture', 'upscale_image', 'UpscaleReport', 'out_name', 'image_files', 'plan_outputs', 'upscale_files']
+           'save_picture', 'upscale_image', 'UpscaleReport', 'out_name', 'image_files', 'plan_outputs', 'upscale_files',
+           'upscale_tool']
 
 # %% ../nbs/library/12_upscale.ipynb #2786343e
 import math, os, re, sys, warnings, zlib, io
@@ -355,7 +356,7 @@ def read_picture(path, # an image file: PNG, JPEG, TIFF, WebP, BMP, ...
     pic.icc_profile = icc
     return pic
 
-# %% ../nbs/library/12_upscale.ipynb #16513336
+# %% ../nbs/library/12_upscale.ipynb #a21bb61c
 def _png16_bytes(a, icc):
     "A 16-bit PNG of `a` (HxW or HxWxC) with an iCCP chunk for `icc`."
     import png
@@ -373,7 +374,7 @@ def save_picture(path,          # file to write; its extension picks the format 
                  pic:Picture,   # what to write (pixels, alpha, ICC profile)
                  quality:int=95, # JPEG/WebP quality
                 ) -> Path:
-    "Write `pic` atomically, keeping alpha, 16 bits (PNG, TIFF) and the ICC profile where the format can hold them."
+    "Write `pic` atomically (missing folders created), keeping alpha, 16 bits (PNG, TIFF) and the ICC profile where the format can."
     p = Path(path).expanduser()
     fmt = SAVE_FORMATS.get(p.suffix.lower())
     if fmt is None:
@@ -390,6 +391,7 @@ def save_picture(path,          # file to write; its extension picks the format 
         a = to_uint8(a[..., :-1] * al + 255.0 * (1 - al)); a = a[..., 0] if c == 2 else a
     if fmt in ("BMP", "WEBP") and c == 2: a = np.concatenate([np.repeat(a[..., :1], 3, -1), a[..., 1:]], -1)
     if icc and fmt == "BMP": warnings.warn(f"{p.name}: BMP cannot hold the ICC colour profile; write .png to keep it")
+    p.parent.mkdir(parents=True, exist_ok=True)
     with atomic_path(p) as tmp:
         if a.dtype == np.uint16 and fmt == "PNG": tmp.write_bytes(_png16_bytes(a, icc))
         elif a.dtype == np.uint16:
@@ -597,3 +599,54 @@ def upscale_files(inputs,          # an image file, a folder of images, or a lis
     finally:
         if bar is not None: bar.close()
     return rep
+
+# %% ../nbs/library/12_upscale.ipynb #6bc6e4f4
+def _disp(pic) -> np.ndarray:
+    "A picture's pixels as uint8 for display."
+    return to_uint8(pic.pixels / 257.0) if pic.pixels.dtype == np.uint16 else pic.pixels
+
+def upscale_tool(scales=(2, 3, 4),         # the scales offered
+                 out_dir="sr_course_out",  # where the results are written (the download link points there)
+                ):
+    "An ipywidgets tool: upload a photo (or use a bundled sample), pick model and scale, compare with bicubic, download."
+    import tempfile
+    import ipywidgets as W
+    from IPython.display import display, FileLink
+    from sr_course import viz
+    from sr_course.core import in_colab
+    names = [m for m in zoo.model_names() if m != "bicubic" and any(zoo.available(m, s) for s in scales)]
+    upload = W.FileUpload(accept="image/*", multiple=False, description="Upload")
+    model = W.Dropdown(options=names, value="espcn" if "espcn" in names else names[0], description="model")
+    scale = W.Dropdown(options=list(scales), value=4 if 4 in scales else scales[-1], description="scale")
+    go = W.Button(description="Upscale", button_style="primary")
+    out = W.Output()
+    def run(_=None):
+        with out:
+            out.clear_output()
+            try:
+                if upload.value:
+                    f = upload.value[0]
+                    path = Path(tempfile.mkdtemp()) / Path(f["name"]).name
+                    path.write_bytes(bytes(f["content"]))
+                    pic = read_picture(path)
+                else:
+                    from sr_course.datasets import sample_images
+                    name, img = next(iter(sample_images().items()))
+                    pic = picture_from_array(img, name)
+                m, s = model.value, scale.value
+                if not zoo.available(m, s): print(f"{m} has no trained weights for x{s}: choose another scale"); return
+                sr = _upscale_picture(pic, load_upscaler(m, s))
+                ref = _upscale_picture(pic, load_upscaler("bicubic", s))
+                dest = save_picture(Path(out_dir) / out_name(Path(pic.name).stem, s, m), sr)
+            except (ValueError, OSError, MemoryError) as e:
+                print(f"cannot upscale this image: {_one_line(e)}"); return
+            display(viz.compare_widget(_disp(ref), _disp(sr), labels=("bicubic", f"{m} x{s}")))
+            display(FileLink(str(dest), result_html_prefix=f"{sr.pixels.shape[1]}x{sr.pixels.shape[0]}: "))
+            if in_colab():
+                from google.colab import files
+                b = W.Button(description="Download"); b.on_click(lambda _: files.download(str(dest))); display(b)
+            return dest
+    go.on_click(run)
+    box = W.VBox([W.HBox([upload, model, scale, go]), out])
+    box.run = run
+    return box
