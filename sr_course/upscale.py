@@ -600,7 +600,7 @@ def upscale_files(inputs,          # an image file, a folder of images, or a lis
         if bar is not None: bar.close()
     return rep
 
-# %% ../nbs/library/12_upscale.ipynb #6bc6e4f4
+# %% ../nbs/library/12_upscale.ipynb #18d6d8d0
 def _disp(pic) -> np.ndarray:
     "A picture's pixels as uint8 for display."
     return to_uint8(pic.pixels / 257.0) if pic.pixels.dtype == np.uint16 else pic.pixels
@@ -609,7 +609,7 @@ def upscale_tool(scales=(2, 3, 4),         # the scales offered
                  out_dir="sr_course_out",  # where the results are written (the download link points there)
                 ):
     "An ipywidgets tool: upload a photo (or use a bundled sample), pick model and scale, compare with bicubic, download."
-    import tempfile
+    import tempfile, contextlib
     import ipywidgets as W
     from IPython.display import display, FileLink
     from sr_course import viz
@@ -620,9 +620,9 @@ def upscale_tool(scales=(2, 3, 4),         # the scales offered
     scale = W.Dropdown(options=list(scales), value=4 if 4 in scales else scales[-1], description="scale")
     go = W.Button(description="Upscale", button_style="primary")
     out = W.Output()
-    def run(_=None):
-        with out:
-            out.clear_output()
+    def run(button=None):                                    # the button shows its result in `out`; a call, in its cell
+        with (out if button is not None else contextlib.nullcontext()):
+            if button is not None: out.clear_output(wait=True)
             try:
                 if upload.value:
                     f = upload.value[0]
