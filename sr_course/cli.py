@@ -59,7 +59,7 @@ def _write_json(path, obj):
     with atomic_path(path) as tmp: tmp.write_text(json.dumps(obj, indent=1) + "\n")
     return path
 
-# %% ../nbs/library/11_cli.ipynb #27b466a5
+# %% ../nbs/library/11_cli.ipynb #90fa7d18
 def _image_files(folder) -> list:
     "The image files directly inside `folder` (by extension), sorted by name."
     exts = _images().IMAGE_EXTS
@@ -78,15 +78,16 @@ def _quiet_tensorflow():
 def cmd_upscale(args) -> int:
     "`sr-course upscale`: upscale images and folders of images (or the bundled sample image) with `upscale.upscale_files`."
     if not args.verbose: _quiet_tensorflow()
-    from sr_course.upscale import upscale_files, load_upscaler
+    from sr_course.upscale import upscale_files, load_upscaler, DEFAULT_TILE
     inputs, out = list(args.inputs), args.output
     if not inputs:                                      # the bundled sample image, into ./sr_course_out/
         name, img = next(iter(_datasets().sample_images().items()))
         inputs, out = [(name, img)], out if out is not None else DEFAULT_OUT + "/"
     up = load_upscaler(args.model, args.scale, args.weights)   # unknown model, scale or weights: fail before any work
     if args.verbose:
-        print(f"{up.name} x{up.scale}: receptive field {up.rf} LR pixels, tiles of {args.tile or 'automatic'} pixels, "
-              f"overlap {up.overlap}", file=sys.stderr)
+        t = max(DEFAULT_TILE, 4 * up.overlap) if args.tile is None else args.tile
+        print(f"{up.name} x{up.scale}: receptive field {up.rf} LR pixels; " +
+              (f"tiles of {t}x{t} pixels, overlap {up.overlap}" if t else "no tiling"), file=sys.stderr)
     rep = upscale_files(inputs, out, args.model, args.scale, force=args.force, weights=args.weights, tile=args.tile,
                         log=print, error=lambda m: print(f"{PROG}: error: {m}", file=sys.stderr))
     if len(rep.written) + len(rep.skipped) + len(rep.failed) > 1: print(rep.summary())

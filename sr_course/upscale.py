@@ -81,7 +81,7 @@ def measure_reach(fn,            # an upscaler `lr (HxWx3, 0..255) -> sr (H*s x 
     if len(ys) == 0: return 0
     return int(max(np.abs(ys // scale - c).max(), np.abs(xs // scale - c).max()))
 
-# %% ../nbs/library/12_upscale.ipynb #adfa30de
+# %% ../nbs/library/12_upscale.ipynb #f9a48c97
 CLASSICAL_REACH = {"nearest": 1, "bilinear": 1, "bicubic": 2, "lanczos": 3}   # LR pixels each interpolator reads each way
 FEATHER = 8            # LR pixels over which neighbouring tiles cross-fade, beyond the receptive field on each side
 
@@ -172,7 +172,11 @@ def load_upscaler(model="espcn", # a zoo name ('espcn', 'bicubic', ...) or a Ker
     "The `Upscaler` of a zoo model (cached), a Keras model, or a zoo architecture with your own trained weights."
     if is_keras_model(model):
         if weights is not None: _load_weights_file(model, weights, model.name, scale)
-        return _keras_upscaler(model, None if scale is None else zoo.as_scale(scale), model.name)
+        key = (id(model), scale, None if weights is None else str(weights))
+        up = _UPSCALERS.get(key)
+        if up is None or up.model is not model:               # (an id can be reused once a model is gone)
+            up = _UPSCALERS[key] = _keras_upscaler(model, None if scale is None else zoo.as_scale(scale), model.name)
+        return up
     if not isinstance(model, str):
         raise TypeError(f"model must be a zoo name (see sr_course.zoo.model_names()) or a keras.Model, got {type(model).__name__}")
     spec, s = zoo.get_spec(model), zoo.as_scale(4 if scale is None else scale)
@@ -405,7 +409,7 @@ def save_picture(path,          # file to write; its extension picks the format 
             Image.fromarray(a).save(tmp, format=fmt, **opts)
     return p
 
-# %% ../nbs/library/12_upscale.ipynb #cddbf73e
+# %% ../nbs/library/12_upscale.ipynb #bf569652
 def _progress(total, progress, desc):
     "A tqdm bar when asked (`True`), or by default when there is more than one step and stderr is a terminal."
     show = progress if progress is not None else (total > 1 and sys.stderr.isatty())
@@ -428,9 +432,10 @@ def _geometry(h, w, up, tile, overlap):
 def _n_tiles(h, w, rf, tile, ov):
     return len(tile_plan(h, rf, tile, ov)[0]) * len(tile_plan(w, rf, tile, ov)[0])
 
-def _upscale_picture(pic:Picture, up:Upscaler, tile=None, overlap=None, progress=None, max_pixels=MAX_OUTPUT_PIXELS) -> Picture:
+def _upscale_picture(pic:Picture, up:Upscaler, tile=None, overlap=None, progress=None, max_pixels=None) -> Picture:
     "Upscale a `Picture` (pixels by the model, alpha by bicubic), tiled as needed; the ICC profile is carried over."
     px, s = pic.pixels, up.scale
+    max_pixels = MAX_OUTPUT_PIXELS if max_pixels is None else max_pixels
     h, w = px.shape[:2]
     if h * w * s * s > max_pixels:
         raise ValueError(f"{pic.name}: {w}x{h} at x{s} would be {w * s}x{h * s} = {h * w * s * s / 1e6:,.0f} megapixels, more "

@@ -107,8 +107,7 @@ def test_default_tiles_have_one_shape(rgb, monkeypatch):
 
 def test_too_large_result_refused(rgb, monkeypatch):
     monkeypatch.setattr(U, "MAX_OUTPUT_PIXELS", 10_000)
-    with pytest.raises(ValueError, match="megapixels"):
-        U._upscale_picture(U.picture_from_array(rgb), U.load_upscaler("bicubic", 4), max_pixels=U.MAX_OUTPUT_PIXELS)
+    with pytest.raises(ValueError, match="megapixels"): U.upscale_image(rgb, "bicubic", 4)
 
 
 def test_keras_model_object_and_unknown_layer(rgb):
