@@ -57,78 +57,39 @@ def _write_json(path, obj):
     with atomic_path(path) as tmp: tmp.write_text(json.dumps(obj, indent=1) + "\n")
     return path
 
-# %% ../nbs/library/11_cli.ipynb #39aa574e
-def _out_name(stem, scale, model, ext=".png"): return f"{stem}_x{scale}_{model}{ext}"
-
-def _is_dir_arg(p) -> bool:
-    "Is an output argument meant as a folder: an existing folder, or a path ending in a separator?"
-    return Path(p).is_dir() or str(p).endswith(("/", os.sep))
-
-def _save_exts() -> list:
-    "The extensions `images.save_image` can write."
-    return list(_images().SAVE_FORMATS)
-
-def _check_image_ext(path):
-    "Fail before any work if `path` does not end in an image format `save_image` can write."
-    exts = _save_exts()
-    suffix = Path(path).suffix.lower()
-    if not suffix:
-        raise CLIError(f"cannot write {str(path)!r}: it has no extension to choose the image format; give a file name "
-                       f"ending in one of {', '.join(exts)}, or a folder (an existing one, or a path ending in '/')")
-    if suffix not in exts:
-        raise CLIError(f"cannot write {str(path)!r}: unknown image extension {suffix!r}; use one of {', '.join(exts)}")
-
+# %% ../nbs/library/11_cli.ipynb #90fa7d18
 def _image_files(folder) -> list:
     "The image files directly inside `folder` (by extension), sorted by name."
     exts = _images().IMAGE_EXTS
     return sorted(p for p in Path(folder).iterdir() if p.is_file() and p.suffix.lower() in exts and not p.name.startswith("."))
 
-def _plan_upscale(src, out, scale, model) -> list:
-    "The list of (source, destination) jobs for `upscale`; a source is a path or (name, image)."
-    if src is None:                                     # the bundled sample image
-        ds = _datasets().sample_images()
-        name, img = next(iter(ds.items()))
-        dest = Path(out or DEFAULT_OUT)
-        if out is None or _is_dir_arg(out): dest = dest / _out_name(name, scale, model)
-        return [((name, img), dest)]
-    src = Path(src)
-    if src.is_dir():
-        files = _image_files(src)
-        if not files:
-            raise CLIError(f"no images in folder {str(src)!r} (looked for {', '.join(_images().IMAGE_EXTS)})")
-        dest = Path(out) if out else src.parent / f"{src.name}_x{scale}_{model}"
-        if dest.exists() and not dest.is_dir(): raise CLIError(f"INPUT is a folder, so -o must be a folder; {str(dest)!r} is a file")
-        return [(f, dest / _out_name(f.stem, scale, model)) for f in files]
-    dest = Path(out) if out else src.parent / _out_name(src.stem, scale, model)
-    if out is not None and _is_dir_arg(out): dest = dest / _out_name(src.stem, scale, model)
-    return [(src, dest)]
+def _quiet_tensorflow():
+    "Keep TensorFlow's log lines off the terminal: set before Keras is first imported (a TF_CPP_MIN_LOG_LEVEL you set wins)."
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+    import logging
+    logging.getLogger("tensorflow").setLevel(logging.ERROR)
+    try:
+        import absl.logging
+        absl.logging.set_verbosity(absl.logging.ERROR)
+    except ImportError: pass
 
 def cmd_upscale(args) -> int:
-    "`sr-course upscale`: upscale an image, a folder of images, or the bundled sample image."
-    model, scale = zoo.get_spec(args.model).name, zoo.as_scale(args.scale)
-    zoo.get_upscaler(model, scale)                      # unknown model or scale: fail before reading anything
-    if args.input is not None and not Path(args.input).exists():
-        raise FileNotFoundError(f"input {str(args.input)!r} does not exist: check the path (relative paths start from {Path.cwd()})")
-    data = _images()
-    jobs = _plan_upscale(args.input, args.output, scale, model)
-    for _, dest in jobs: _check_image_ext(dest)
-    bad = []                                            # read every input first: a bad file stops the run before any write
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")                 # conversion warnings are shown once, below
-        for src, _ in jobs:
-            if isinstance(src, Path):
-                try: data.read_image(src)
-                except (ValueError, OSError) as e:
-                    msg = _error_message(e)
-                    bad.append(msg if src.name in msg else f"{src}: {msg}")
-    if bad: raise CLIError("; ".join(bad) if len(bad) == 1 else f"{len(bad)} inputs cannot be read:\n  " + "\n  ".join(bad))
-    for src, dest in jobs:
-        name, img = (src.name, data.read_image(src)) if isinstance(src, Path) else src
-        sr = zoo.upscale(img, scale, model)
-        dest.parent.mkdir(parents=True, exist_ok=True)
-        data.save_image(dest, sr)
-        print(f"wrote {dest} ({img.shape[1]}x{img.shape[0]} -> {sr.shape[1]}x{sr.shape[0]}, {model} x{scale})")
-    return 0
+    "`sr-course upscale`: upscale images and folders of images (or the bundled sample image) with `upscale.upscale_files`."
+    if not args.verbose: _quiet_tensorflow()
+    from sr_course.upscale import upscale_files, load_upscaler, DEFAULT_TILE
+    inputs, out = list(args.inputs), args.output
+    if not inputs:                                      # the bundled sample image, into ./sr_course_out/
+        name, img = next(iter(_datasets().sample_images().items()))
+        inputs, out = [(name, img)], out if out is not None else DEFAULT_OUT + "/"
+    up = load_upscaler(args.model, args.scale, args.weights)   # unknown model, scale or weights: fail before any work
+    if args.verbose:
+        t = max(DEFAULT_TILE, 4 * up.overlap) if args.tile is None else args.tile
+        print(f"{up.name} x{up.scale}: receptive field {up.rf} LR pixels; " +
+              (f"tiles of {t}x{t} pixels, overlap {up.overlap}" if t else "no tiling"), file=sys.stderr)
+    rep = upscale_files(inputs, out, args.model, args.scale, force=args.force, weights=args.weights, tile=args.tile,
+                        log=print, error=lambda m: print(f"{PROG}: error: {m}", file=sys.stderr))
+    if len(rep.written) + len(rep.skipped) + len(rep.failed) > 1: print(rep.summary())
+    return 0 if rep.ok else 2
 
 # %% ../nbs/library/11_cli.ipynb #a4426433
 def cmd_bench(args) -> int:
@@ -254,15 +215,21 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     sub = p.add_subparsers(dest="command", metavar="COMMAND")
 
-    u = sub.add_parser("upscale", help="upscale an image or a folder of images",
-                       description="Upscale INPUT (an image or a folder of images) with a model of the zoo. Without INPUT, "
-                                   f"the first bundled sample image is upscaled into ./{DEFAULT_OUT}/. Any image size works, "
-                                   "even smaller than the scale.")
-    u.add_argument("input", nargs="?", metavar="INPUT", help="image file or folder (default: a bundled sample image)")
+    u = sub.add_parser("upscale", help="upscale images or folders of images",
+                       description="Upscale each INPUT (an image, or a folder: the images in it) with a model of the zoo. "
+                                   f"Without INPUT, the first bundled sample image is upscaled into ./{DEFAULT_OUT}/. Any size "
+                                   "works: large images are processed in overlapping tiles. Alpha, 16 bits, EXIF orientation "
+                                   "and the ICC profile are kept. An unreadable input is reported and skipped (exit status 2); "
+                                   "existing outputs are skipped unless --force.")
+    u.add_argument("inputs", nargs="*", metavar="INPUT", help="image files or folders (default: a bundled sample image)")
     u.add_argument("-o", "--output", metavar="OUT",
-                   help="output file (its extension picks the format) or folder; default: <stem>_x<N>_<model>.png beside INPUT")
-    u.add_argument("--model", default=zoo.DEFAULT_MODEL, help=f"model name (default: {zoo.DEFAULT_MODEL}); see `sr-course bench --help`")
+                   help="output file (one input; its extension picks the format) or folder; default: <stem>_x<N>_<model>.png beside each input")
+    u.add_argument("--model", default=zoo.DEFAULT_MODEL, help=f"model name (default: {zoo.DEFAULT_MODEL}); see `sr-course models`")
     u.add_argument("--scale", type=int, default=4, help="scale factor (default: 4)")
+    u.add_argument("--weights", metavar="FILE", help="a .weights.h5 you trained for --model at --scale (instead of the shipped weights)")
+    u.add_argument("--tile", type=int, metavar="PX", help="tile side in input pixels (default: 256, more for models that see far; 0: never tile)")
+    u.add_argument("--force", action="store_true", help="overwrite existing outputs")
+    u.add_argument("--verbose", action="store_true", help="show TensorFlow's log lines and the tiling")
     u.set_defaults(func=cmd_upscale)
 
     b = sub.add_parser("bench", help="PSNR/SSIM table of models x datasets x scales (standard protocol)",

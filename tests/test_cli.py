@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 from PIL import Image
 import skimage.data
-from sr_course import cli, zoo
+from sr_course import cli, zoo, upscale
 from sr_course.cli import main
 from sr_course.images import read_image
 
@@ -102,8 +102,9 @@ def test_upscale_options_and_formats(tmp_path, capsys, rgb):
 def _gray16(path, a): Image.fromarray(a.astype(np.uint16)).save(path)
 
 @pytest.mark.parametrize("kind,mode,shape", [
-    ("gray", "L", (40, 48)), ("rgba", "RGB", (40, 48, 3)), ("gray16", "L", (40, 48)), ("palette", "RGB", (40, 48, 3))])
+    ("gray", "L", (40, 48)), ("rgba", "RGBA", (40, 48, 4)), ("gray16", "I;16", (40, 48)), ("palette", "RGB", (40, 48, 3))])
 def test_upscale_converts_inputs(tmp_path, capsys, rgb, kind, mode, shape):
+    "Gray stays gray, alpha is kept (bicubic), 16 bits stay 16 bits, a palette becomes RGB (see tests/test_upscale.py)."
     src = tmp_path / f"{kind}.png"
     if kind == "gray": Image.fromarray(rgb[..., 0]).save(src)
     if kind == "rgba":
@@ -113,14 +114,17 @@ def test_upscale_converts_inputs(tmp_path, capsys, rgb, kind, mode, shape):
     if kind == "palette": Image.fromarray(rgb).quantize(32).save(src)
     with Image.open(src) as im: assert im.mode == {"gray": "L", "rgba": "RGBA", "gray16": "I;16", "palette": "P"}[kind]
     code, _, err = run(capsys, "upscale", src, "--scale", "2")
-    assert code == 0, err
+    assert code == 0 and "Traceback" not in err, err
     with Image.open(tmp_path / f"{kind}_x2_bicubic.png") as im:
         assert im.mode == mode and im.size == (shape[1] * 2, shape[0] * 2)
-    out = read_image(tmp_path / f"{kind}_x2_bicubic.png")
-    assert out.shape == (shape[0] * 2, shape[1] * 2) + shape[2:]
-    if kind == "gray16":   # 16-bit v*257 reads as the 8-bit v: the same result as the 8-bit gray file
-        np.testing.assert_array_equal(out, zoo.upscale(rgb[..., 0], 2))
-    if kind == "rgba": assert "sr-course: warning:" in err and "white" in err and "Traceback" not in err
+        out = np.asarray(im)
+    if kind == "rgba":
+        np.testing.assert_array_equal(out[..., :3], zoo.upscale(rgb, 2))
+        np.testing.assert_array_equal(out[..., 3], zoo.upscale(a[..., 3], 2))             # alpha: bicubic, kept
+    if kind == "gray16":   # 16-bit v*257 is upscaled at 16 bits: within one 8-bit level of the 8-bit gray file's result
+        assert out.dtype == np.uint16 and np.abs(out / 257.0 - zoo.upscale(rgb[..., 0], 2)).max() <= 0.5 + 1e-9
+    if kind in ("gray", "palette"):
+        np.testing.assert_array_equal(out, zoo.upscale(np.asarray(Image.open(src).convert(mode)), 2))
 
 
 def test_upscale_tiny_image(tmp_path, capsys):
@@ -176,15 +180,18 @@ def test_upscale_unknown_model_and_scale(tmp_path, capsys, rgb):
 def test_upscale_unknown_extension_fails_before_work(tmp_path, capsys, rgb, monkeypatch):
     Image.fromarray(rgb).save(tmp_path / "in.png")
     def boom(*a, **k): raise AssertionError("upscaled although the output cannot be written")
-    monkeypatch.setattr(zoo, "upscale", boom)
+    monkeypatch.setattr(upscale, "_upscale_picture", boom)
     expect_error(capsys, tmp_path, "upscale", tmp_path / "in.png", "-o", tmp_path / "out.xyz", contains=[".xyz", ".png"])
     expect_error(capsys, tmp_path, "upscale", tmp_path / "in.png", "-o", tmp_path / "noext", contains="no extension")
 
 
-def test_upscale_folder_with_a_bad_file_writes_nothing(tmp_path, capsys, img_dir):
+def test_upscale_folder_with_a_bad_file_does_the_others(tmp_path, capsys, img_dir):
     (img_dir / "broken.jpg").write_bytes(b"\xff\xd8\xff\xe0 not really a jpeg")
-    expect_error(capsys, tmp_path, "upscale", img_dir, "-o", tmp_path / "big", contains="broken.jpg")
-    assert not (tmp_path / "big").exists()
+    code, out, err = run(capsys, "upscale", img_dir, "-o", tmp_path / "big", "--scale", "2")
+    assert code == 2 and "Traceback" not in err
+    assert err.count("sr-course: error:") == 1 and "broken.jpg" in err
+    assert tree(tmp_path / "big") == {"a_x2_bicubic.png", "b_gray_x2_bicubic.png"}   # the good ones, no temporary file
+    assert "2 of 3 images written" in out and "1 failed" in out
 
 
 # --- bench ---------------------------------------------------------------------------------------------------------
