@@ -5,7 +5,7 @@
 # %% auto #0
 __all__ = ['TRAINERS', 'OPTIMIZERS', 'SCHEDULES', 'RECIPES', 'MANIFEST', 'RecipeError', 'Phase', 'Recipe', 'manifest',
            'add_recipe', 'register_course_models', 'training_images', 'get_recipe', 'warm_start', 'compile_phase',
-           'train_recipe', 'publish_weights']
+           'train_recipe', 'publish_weights', 'plot_record']
 
 # %% ../nbs/library/10_recipes.ipynb #ecdc7b5a
 import inspect, json, os, platform, shutil, time
@@ -310,3 +310,28 @@ def publish_weights(wfile,   # a `<name>_x<scale>.weights.h5` written by `train_
     with atomic_path(d / MANIFEST) as tmp: tmp.write_text(json.dumps(man, indent=1, sort_keys=True))
     register_course_models()
     return target
+
+# %% ../nbs/library/10_recipes.ipynb #742d53e9
+def plot_record(name:str,        # a model with shipped weights
+                scale:int,       # one of its shipped scales
+                data_dir=None,   # folder with the recipe's training sets (for bicubic's level); None: the usual places
+                ):
+    "The recorded held-out PSNR curve of shipped weights, with bicubic's level on the same held-out images; returns the Figure."
+    from sr_course.viz import plot_history
+    from sr_course.metrics import evaluate
+    from sr_course.resize import imresize
+    rec = manifest().get(name, {}).get(str(scale), {}).get("record")
+    if not rec:
+        raise zoo.WeightsError(f"no shipped {name} x{scale} weights, so no record: "
+                               f"`sr-course train {name} --scale {scale} --publish` makes them")
+    ref = {}
+    try:
+        _, val = training_images(get_recipe(name), data_dir)
+        ref["bicubic"] = float(evaluate(lambda lr: imresize(lr, float(scale)), val, scale).psnr.mean())
+    except Exception as e:   # the curve alone still says something: tell why the line is missing
+        print(f"no bicubic line: the recipe's held-out images are not here ({str(e).splitlines()[0]})")
+    fig = plot_history({"val_psnr_y": rec["val_psnr_y"]}, metrics=["psnr_y"], reference=ref)
+    fig.axes[0].set_title(f"{name} x{scale}: {rec['steps_done']:,} steps, {rec['wall_seconds'] / 3600:.1f} h, "
+                          f"{rec['hardware']}", fontsize=9)
+    fig.axes[0].set_ylabel("held-out Y-PSNR (dB)")
+    return fig

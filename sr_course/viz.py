@@ -222,7 +222,7 @@ def compare_widget(before,                  # image before (e.g. bicubic), uint8
     head = W.HTML(f"<b>&#9664; {labels[0]}</b> &nbsp;|&nbsp; <b>{labels[1]} &#9654;</b>")
     return W.VBox([style, head, img, slider])
 
-# %% ../nbs/library/04_viz.ipynb #e8083a1a
+# %% ../nbs/library/04_viz.ipynb #9e178490
 _LOWER_IS_BETTER = ("loss", "mse", "mae", "error", "lpips", "distance")
 
 def _history_dict(history) -> dict:
@@ -248,6 +248,7 @@ def plot_history(history,        # keras History, dict of lists, DataFrame (e.g.
                  metrics=None,   # names to plot (without 'val_'); default: every metric in the history
                  save=None,      # path of a PNG to write (atomically)
                  figsize=None,   # figure size in inches
+                 reference=None, # {label: dB} drawn as dashed lines on the PSNR panels, e.g. {'bicubic': 30.4}
                 ):
     "Training curves, one panel per metric with train and validation together; returns the Figure."
     h = _history_dict(history)
@@ -274,6 +275,9 @@ def plot_history(history,        # keras History, dict of lists, DataFrame (e.g.
         vals = vals[np.isfinite(vals)]
         if m in ("lr", "learning_rate") or (lower and len(vals) and vals.min() > 0 and vals.max() / vals.min() > 30):
             ax.set_yscale("log")
+        if reference and "psnr" in m.lower():
+            for j, (label, value) in enumerate(reference.items()):
+                ax.axhline(value, ls="--", lw=1, c=f"C{4 + j}", label=f"{label} {value:.2f}")
         ax.set_title(m); ax.set_xlabel("epoch"); ax.grid(alpha=.3); ax.legend(fontsize=8)
     fig.tight_layout()
     if save is not None: save_figure(fig, save)
