@@ -19,7 +19,7 @@ from .core import atomic_path, to_uint8, is_keras_model
 from .resize import imresize
 from .degrade import rgb2ycbcr, ycbcr2rgb
 from .images import ImageError, IMAGE_EXTS, SAVE_FORMATS
-from .images import _strict_loading, _array   # the decoder of `read_image`, which keeps alpha and 16 bits
+from .images import strict_loading, decode_array   # the decoder of `read_image`, which keeps alpha and 16 bits
 
 # %% ../nbs/library/12_upscale.ipynb #d7c1636a
 _POINTWISE = {"InputLayer", "Activation", "ReLU", "PReLU", "LeakyReLU", "ELU", "BatchNormalization", "Add", "Subtract",
@@ -332,7 +332,7 @@ def read_picture(path, # an image file: PNG, JPEG, TIFF, WebP, BMP, ...
     if p.stat().st_size == 0: raise ImageError(f"{p} is empty (0 bytes): copy or download it again")
     damaged = lambda e: ImageError(f"{p} is damaged or truncated ({type(e).__name__}: {str(e)[:120]}); nothing was written "
                                    "for it: copy or download the file again")
-    with _strict_loading(), warnings.catch_warnings():
+    with strict_loading(), warnings.catch_warnings():
         warnings.simplefilter("error", Image.DecompressionBombWarning)
         try: im = Image.open(p)
         except UnidentifiedImageError:
@@ -346,7 +346,7 @@ def read_picture(path, # an image file: PNG, JPEG, TIFF, WebP, BMP, ...
         with im:
             mode, icc = im.mode, im.info.get("icc_profile")
             try:
-                a, full = _array(p, im)
+                a, full = decode_array(p, im)
                 orientation = im.getexif().get(0x0112, 1)
             except ImageError: raise
             except Exception as e: raise damaged(e) from None
