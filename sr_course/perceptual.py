@@ -4,11 +4,11 @@
 
 # %% auto #0
 __all__ = ['VGG_MEAN_BGR', 'NETWORKS', 'IMAGENET_FILES', 'IMAGENET_URL', 'COURSE_WIDTHS', 'FEATURES_MANIFEST', 'COURSE_WEIGHTS',
-           'COURSE_COMMAND', 'DISTANCES', 'FEATURE_TERMS', 'to_three_channels', 'caffe_preprocess', 'course_preprocess',
-           'FeatureWeightsError', 'keras_models_dir', 'imagenet_weights', 'course_network', 'package_weights_dir',
-           'features_manifest', 'course_weights_path', 'feature_network', 'layer_name', 'cut', 'FeatureExtractor',
-           'FeatureLoss', 'perceptual_loss', 'feature_term', 'ExemplarPatches', 'train_course_network',
-           'save_course_network']
+           'COURSE_COMMAND', 'DISTANCES', 'FEATURE_TERMS', 'DEGRADATIONS', 'to_three_channels', 'caffe_preprocess',
+           'course_preprocess', 'FeatureWeightsError', 'keras_models_dir', 'imagenet_weights', 'course_network',
+           'package_weights_dir', 'features_manifest', 'course_weights_path', 'feature_network', 'layer_name', 'cut',
+           'FeatureExtractor', 'FeatureLoss', 'perceptual_loss', 'feature_term', 'DegradationPatches',
+           'train_course_network', 'save_course_network']
 
 # %% ../nbs/library/07a_perceptual.ipynb #782539f0
 import hashlib, json, os, platform, time
@@ -290,33 +290,54 @@ def feature_term(name:str, # a key of `FEATURE_TERMS`
 for _n, (_kw, _d, _desc) in FEATURE_TERMS.items():
     LOSSES[_n] = LossFactory(partial(feature_term, _n), f"{_n}: {_desc}")
 
-# %% ../nbs/library/07a_perceptual.ipynb #f542bea9
-class ExemplarPatches(keras.utils.PyDataset):
-    "Batches of random square patches labelled with the index of their image (flipped, rotated, some turned grey)."
-    def __init__(self, images, # list of uint8 RGB images, one class each
+# %% ../nbs/library/07a_perceptual.ipynb #96f852f1
+DEGRADATIONS = ("sharp", "bicubic x2", "bicubic x4", "blur", "noise", "jpeg")   # the course network's classes
+
+def _degrade(x, c, rng):
+    "Degradation class `c` applied to a uint8 batch `x` (B, P, P, 3)."
+    from sr_course.resize import imresize
+    from sr_course.degrade import gaussian_blur, add_noise, jpeg
+    if c in (1, 2):
+        s = 2 * c
+        return imresize(imresize(x, 1 / s), float(s))
+    if c == 3: return gaussian_blur(x, rng.uniform(0.8, 2.0))
+    if c == 4: return add_noise(x, rng.uniform(4, 16), rng)
+    if c == 5: return jpeg(x, int(rng.integers(10, 50)))
+    return x
+
+class DegradationPatches(keras.utils.PyDataset):
+    "Random patches, each left sharp or degraded (`DEGRADATIONS`) and labelled so; flipped, rotated, some grey; in -1..1."
+    def __init__(self, images,        # list of uint8 RGB images
                  patch:int=32, batch_size:int=32, steps:int=100,
-                 gray:float=0.5,   # fraction of patches turned grey (Y repeated to RGB), so Y inputs look familiar
+                 gray:float=0.5,      # fraction of patches turned grey (Y repeated to RGB), so Y inputs look familiar
                  seed:int=0, **kwargs):
         super().__init__(**kwargs)
         self.images = [np.asarray(im) for im in images]
-        small = [i for i, im in enumerate(self.images) if im.ndim != 3 or im.shape[2] != 3 or min(im.shape[:2]) < patch]
-        if small: raise ValueError(f"ExemplarPatches needs RGB images at least {patch}x{patch}; images {small[:5]} are not")
+        m = self.margin = 8                      # degraded with a margin, then cropped: no border effects
+        small = [i for i, im in enumerate(self.images) if im.ndim != 3 or im.shape[2] != 3 or min(im.shape[:2]) < patch + 2 * m]
+        if small: raise ValueError(f"DegradationPatches needs RGB images of at least {patch + 2 * m}x{patch + 2 * m}; images {small[:5]} are not")
+        if patch % 4: raise ValueError(f"patch must be a multiple of 4 (the x4 class), got {patch}")
         self.patch, self.batch_size, self.steps, self.gray, self.seed, self.epoch = patch, batch_size, steps, gray, seed, 0
     def __len__(self): return self.steps
     def on_epoch_end(self): self.epoch += 1
     def __getitem__(self, i):
         rng = np.random.default_rng([self.seed, self.epoch, int(i)])
+        P, m = self.patch + 2 * self.margin, self.margin
         k = rng.integers(0, len(self.images), self.batch_size)
-        p, out = self.patch, []
+        crops = []
         for j in k:
             im = self.images[j]
-            t, l = rng.integers(0, im.shape[0] - p + 1), rng.integers(0, im.shape[1] - p + 1)
-            a = np.rot90(im[t:t + p, l:l + p], rng.integers(4))
-            out.append(a[:, ::-1] if rng.random() < 0.5 else a)
-        x = np.stack(out).astype(np.float32) / 255
+            t, l = rng.integers(0, im.shape[0] - P + 1), rng.integers(0, im.shape[1] - P + 1)
+            a = np.rot90(im[t:t + P, l:l + P], rng.integers(4))
+            crops.append(a[:, ::-1] if rng.random() < 0.5 else a)
+        x = np.stack(crops)
+        y = rng.integers(0, len(DEGRADATIONS), self.batch_size)
+        for c in range(1, len(DEGRADATIONS)):
+            if (y == c).any(): x[y == c] = _degrade(x[y == c], c, rng)
+        x = x[:, m:m + self.patch, m:m + self.patch].astype(np.float32) / 255
         g = rng.random(self.batch_size) < self.gray
         x[g] = (x[g] @ np.array([0.299, 0.587, 0.114], np.float32))[..., None]   # BT.601 luma, repeated to RGB
-        return x, k.astype(np.int32)
+        return x * 2 - 1, y.astype(np.int32)                                         # as the network takes them: -1..1
 
 def _hardware() -> str:
     g = gpu_devices()
@@ -326,34 +347,36 @@ def train_course_network(images,            # list of uint8 images (RGB or grey)
                          steps:int=1500,    # training steps
                          batch_size:int=32,
                          patch:int=32,      # patch side in pixels
-                         lr:float=2e-3,     # Adam's initial rate (cosine decay to 1% over the run)
+                         lr:float=1e-3,     # Adam's initial rate (cosine decay to 1% over the run)
                          seed:int=0,
                          verbose=0,
                         ) -> tuple:
-    "Train the course network as an exemplar classifier; returns (feature network without the head, record)."
+    "Train the course network to classify patches as sharp or degraded (`DEGRADATIONS`); returns (features without the head, record)."
     from sr_course.images import to_rgb
     from sr_course.core import set_seed
     imgs = [to_rgb(np.asarray(im)) for im in images]
-    imgs = [im for im in imgs if min(im.shape[:2]) >= patch]
-    if len(imgs) < 2: raise ValueError(f"train_course_network needs at least 2 images of at least {patch}x{patch} pixels")
+    imgs = [im for im in imgs if min(im.shape[:2]) >= patch + 16]
+    if not imgs: raise ValueError(f"train_course_network needs images of at least {patch + 16}x{patch + 16} pixels")
     set_seed(seed)
-    net = _float32(lambda: course_network(classes=len(imgs), name="course_exemplar"))
+    net = _float32(lambda: course_network(classes=len(DEGRADATIONS), name="course_degradations"))
     sched = keras.optimizers.schedules.CosineDecay(lr, decay_steps=steps, alpha=0.01)
     net.compile(optimizer=keras.optimizers.Adam(sched),
                 loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True), metrics=["accuracy"])
     chunk = min(steps, 250)
     t0 = time.perf_counter()
-    h = net.fit(ExemplarPatches(imgs, patch, batch_size, chunk, seed=seed), epochs=max(1, steps // chunk), verbose=verbose)
+    h = net.fit(DegradationPatches(imgs, patch, batch_size, chunk, seed=seed), epochs=max(1, steps // chunk), verbose=verbose)
     seconds = time.perf_counter() - t0
-    xv, yv = ExemplarPatches(imgs, patch, 256, 1, seed=seed + 1000)[0]   # fresh patches, never trained on
-    acc = float(np.mean(np.argmax(ops.convert_to_numpy(net(xv, training=False)), -1) == yv))
+    xv, yv = DegradationPatches(imgs, patch, 600, 1, seed=seed + 1000)[0]   # fresh patches, never trained on
+    pred = np.argmax(ops.convert_to_numpy(net(xv, training=False)), -1)
+    acc = float(np.mean(pred == yv))
+    per_class = {d: float(np.mean(pred[yv == c] == c)) for c, d in enumerate(DEGRADATIONS) if (yv == c).any()}
     feat = _float32(course_network)
     for l in feat.layers:
         if l.weights: l.set_weights(net.get_layer(l.name).get_weights())
-    record = {"task": "exemplar classification: which training image a patch comes from", "classes": len(imgs),
+    record = {"task": "degradation classification: " + ", ".join(DEGRADATIONS), "classes": len(DEGRADATIONS), "images": len(imgs),
               "steps": max(1, steps // chunk) * chunk, "batch_size": batch_size, "patch": patch, "lr": lr, "seed": seed,
               "loss": [float(v) for v in h.history["loss"]], "train_accuracy": [float(v) for v in h.history["accuracy"]],
-              "fresh_patch_accuracy": acc, "chance": 1 / len(imgs), "wall_seconds": seconds, "hardware": _hardware(),
+              "fresh_patch_accuracy": acc, "per_class_accuracy": per_class, "chance": 1 / len(DEGRADATIONS), "wall_seconds": seconds, "hardware": _hardware(),
               "backend": keras_backend(), "keras": keras.__version__, "finished": time.strftime("%Y-%m-%d %H:%M:%S")}
     return feat, record
 

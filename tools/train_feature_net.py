@@ -1,8 +1,8 @@
 """Train the course's own feature network (the offline substitute for VGG in Lesson 5) and ship it:
 `python tools/train_feature_net.py [--steps 1500] [--sets T91 BSD200] [--out sr_course/weights]`.
 
-It trains `sr_course.perceptual.course_network` as an exemplar classifier (which training image does a patch come
-from) on the 291 set (defaults: 1500 steps of 32 patches of 32x32, minutes on a CPU; on a GPU try `--steps 20000
+It trains `sr_course.perceptual.course_network` to classify patches of the 291 set as sharp, bicubic-upscaled (x2,
+x4), blurred, noisy or JPEG-compressed (defaults: 1500 steps of 32 patches of 32x32, minutes on a CPU; on a GPU try `--steps 20000
 --batch-size 64 --patch 48`), then writes `course_features.weights.h5` and its `features.json` entry (sha256 and the
 run's record) into `--out`, atomically. The sets are found like every other command's ($SR_COURSE_DATA, the cache),
 and downloaded if missing. See nbs/library/07a_perceptual.ipynb."""
@@ -16,7 +16,7 @@ def main(argv=None):
     ap.add_argument("--sets", nargs="+", default=["T91", "BSD200"], help="training sets, one class per image")
     ap.add_argument("--out", default=None, help="weights folder (default: the package's sr_course/weights/)")
     ap.add_argument("--seed", type=int, default=0)
-    ap.add_argument("--lr", type=float, default=2e-3, help="Adam's initial rate, cosine-decayed (default 2e-3)")
+    ap.add_argument("--lr", type=float, default=1e-3, help="Adam's initial rate, cosine-decayed (default 1e-3)")
     a = ap.parse_args(argv)
     from sr_course.datasets import load_dataset
     from sr_course.perceptual import train_course_network, save_course_network
