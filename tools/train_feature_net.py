@@ -13,7 +13,7 @@ def main(argv=None):
     ap.add_argument("--steps", type=int, default=1500, help="training steps (default 1500)")
     ap.add_argument("--batch-size", type=int, default=32)
     ap.add_argument("--patch", type=int, default=32, help="patch side in pixels (default 32)")
-    ap.add_argument("--sets", nargs="+", default=["T91", "BSD200"], help="training sets, one class per image")
+    ap.add_argument("--sets", nargs="+", default=["T91", "BSD200"], help="training sets (their images are cut into patches)")
     ap.add_argument("--out", default=None, help="weights folder (default: the package's sr_course/weights/)")
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--lr", type=float, default=1e-3, help="Adam's initial rate, cosine-decayed (default 1e-3)")

@@ -37,17 +37,17 @@ def sharpness(sr,        # the SR output (uint8 RGB or gray)
     c = 0.5 / scale
     return hf_energy(sr, c, scale) / hf_energy(hr, c, scale)
 
-# %% ../../nbs/lessons/05_perceptual.ipynb #e60ecd20
+# %% ../../nbs/lessons/05_perceptual.ipynb #264cec91
 def perceptual_generator(scale:int=4,          # upscaling factor
                          blocks:int=4,         # residual blocks (no BatchNorm)
                          filters:int=32,       # feature width
                          channels:int=3,       # 3: RGB in and out
-                         upsample:str="pixelshuffle", # 'pixelshuffle', 'resize' or 'transpose' (`sr_course.layers.upsampler`)
-                         icnr:bool=True,       # ICNR-initialise the sub-pixel convolutions (False: independent random filters)
+                         upsample:str="resize", # 'resize' (nearest + conv), 'pixelshuffle' or 'transpose' (`sr_course.layers.upsampler`)
+                         icnr:bool=True,       # 'pixelshuffle': ICNR-initialise the sub-pixel convolutions (False: independent random filters)
                          residual:bool=True,   # add a bicubic upscale of the input; the tail starts near zero
                          name:str=None,
                         ) -> keras.Model:
-    "Lesson 5's generator: 3x3 head, residual blocks, long skip, x2/x3 upsamplers, 3x3 tail (+ bicubic skip)."
+    "Lesson 5's generator: 3x3 head, residual blocks, long skip, x2/x3 upsampling steps, 3x3 tail (+ bicubic skip)."
     inp = keras.Input((None, None, channels), name="lr")
     head = prelu("head_act")(layers.Conv2D(filters, 3, padding="same", name="head")(inp))
     x = head
@@ -73,16 +73,16 @@ def grid_strength(img,          # image, uint8 or float in 0..255: RGB (its Y is
     m = np.array([[h[a::period, b::period].mean() for b in range(period)] for a in range(period)])
     return float(np.sqrt(np.mean((m - m.mean()) ** 2)))
 
-# %% ../../nbs/lessons/05_perceptual.ipynb #61f8f37f
+# %% ../../nbs/lessons/05_perceptual.ipynb #0cc73e73
 from ..recipes import Recipe, Phase, add_recipe
 
 def _perceptual_recipe(network, term, weight):
     return add_recipe(Recipe(
-        f"perceptual_{network}", f"Lesson 5's generator (8x64) on RGB, L1 pretraining then L1 + {term} x {weight:g}"
+        f"perceptual_{network}", f"Lesson 5's generator (8x64, resize-conv) on RGB, L1 pretraining then L1 + {term} x {weight:g}"
         + (" (the course's offline feature network)" if network == "course" else ""),
-        perceptual_generator, "post", {4: 96}, options=dict(blocks=8, filters=64), channels="rgb", loss="l1", lr=2e-4,
+        perceptual_generator, "post", {4: 96}, options=dict(blocks=8, filters=64, upsample="resize"), channels="rgb", loss="l1", lr=2e-4,
         batch_size=16, steps=1000, epochs=30, patience=None,
         phases=(Phase("pixel", 10, "l1", 2e-4), Phase("perceptual", 20, {"l1": 1.0, term: weight}, 1e-4))))
 
 PERCEPTUAL_VGG19_RECIPE = _perceptual_recipe("vgg19", "vgg19_54", 1.0)
-PERCEPTUAL_COURSE_RECIPE = _perceptual_recipe("course", "course_32", 0.5)
+PERCEPTUAL_COURSE_RECIPE = _perceptual_recipe("course", "course_32", 1e-3)
