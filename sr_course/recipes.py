@@ -7,17 +7,17 @@ __all__ = ['TRAINERS', 'OPTIMIZERS', 'SCHEDULES', 'RECIPES', 'MANIFEST', 'Recipe
            'add_recipe', 'register_course_models', 'training_images', 'get_recipe', 'warm_start', 'compile_phase',
            'train_recipe', 'publish_weights', 'plot_record']
 
-# %% ../nbs/library/10_recipes.ipynb #ecdc7b5a
+# %% ../nbs/library/10_recipes.ipynb #356dcd2d
 import inspect, json, os, platform, shutil, time
 from collections.abc import MutableMapping
 from dataclasses import dataclass, asdict, field, fields
 from pathlib import Path
 import keras
 from .core import atomic_path, gpu_devices, keras_backend, set_seed
-from .losses import get_loss, ADVERSARIAL
+from .losses import get_loss, check_loss, ADVERSARIAL
 from . import zoo
 
-# %% ../nbs/library/10_recipes.ipynb #72ee5752
+# %% ../nbs/library/10_recipes.ipynb #68360e32
 TRAINERS = ("supervised", "gan")
 OPTIMIZERS = {"adam": keras.optimizers.Adam, "adamw": keras.optimizers.AdamW,
               "sgd": lambda rate: keras.optimizers.SGD(rate, momentum=0.9)}
@@ -100,8 +100,8 @@ class Recipe:
             if self.adversarial not in ADVERSARIAL:
                 self._fail("adversarial", f"{self.adversarial!r}: use one of {', '.join(ADVERSARIAL)}")
 
-    def _check_loss(self, fld, spec):
-        try: get_loss(spec)
+    def _check_loss(self, fld, spec):   # names and weights only: a feature term's network is built when training starts
+        try: check_loss(spec)
         except (ValueError, TypeError) as e: self._fail(fld, f"{e}")
 
     @property
