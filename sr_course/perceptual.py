@@ -10,8 +10,8 @@ __all__ = ['VGG_MEAN_BGR', 'NETWORKS', 'IMAGENET_FILES', 'IMAGENET_URL', 'COURSE
            'FeatureExtractor', 'FeatureLoss', 'perceptual_loss', 'feature_term', 'DegradationPatches',
            'train_course_network', 'save_course_network']
 
-# %% ../nbs/library/07a_perceptual.ipynb #782539f0
-import hashlib, json, os, platform, time
+# %% ../nbs/library/07a_perceptual.ipynb #05e48ee2
+import hashlib, json, os, platform, time, warnings
 from functools import partial
 from pathlib import Path
 import numpy as np
@@ -104,14 +104,15 @@ def course_network(classes:int=None,  # add a classifier head (global pooling + 
         x = layers.Dense(classes, name="logits")(layers.GlobalAveragePooling2D(name="avg_pool")(x))
     return keras.Model(inp, x, name=name)
 
-# %% ../nbs/library/07a_perceptual.ipynb #2717f4b7
+# %% ../nbs/library/07a_perceptual.ipynb #d3fa0f1a
 FEATURES_MANIFEST = "features.json"               # {network: {'file', 'sha256', 'record'}} beside the weights
 COURSE_WEIGHTS = "course_features.weights.h5"
 COURSE_COMMAND = "python tools/train_feature_net.py"   # what made the shipped file (see the end of this chapter)
 
 def package_weights_dir() -> Path:
     "The package's own weights folder, `sr_course/weights/` (the feature network always comes from there)."
-    return Path(__file__).resolve().parent / "weights"
+    import sr_course
+    return Path(sr_course.__file__).resolve().parent / "weights"
 
 def features_manifest(directory=None) -> dict:
     "The shipped feature networks: `features.json` of `directory` (default: the package's weights folder)."
@@ -133,7 +134,7 @@ def course_weights_path(directory=None, # folder holding the file and `features.
                                   f"{got[:12]}..., {FEATURES_MANIFEST} expects {entry['sha256'][:12]}...): {fix}")
     return path
 
-# %% ../nbs/library/07a_perceptual.ipynb #fe2b8ad2
+# %% ../nbs/library/07a_perceptual.ipynb #3dc8bd6b
 _APPS = {"vgg16": lambda: keras.applications.VGG16, "vgg19": lambda: keras.applications.VGG19}
 
 def _float32(build):
@@ -165,10 +166,14 @@ def feature_network(network:str="vgg19", # 'vgg16', 'vgg19' or 'course'
     if network == "course": m = _float32(course_network)
     else: m = _float32(lambda: _APPS[network]()(include_top=False, weights=None, input_shape=(None, None, 3)))
     if path is not None:
-        try: m.load_weights(str(path))
-        except Exception as e:
-            raise FeatureWeightsError(f"{path} does not fit {network} ({type(e).__name__}: {' '.join(str(e).split())[:200]}); "
-                                      f"give a weights file saved from {network} without its classifier") from e
+        fit_error = lambda why: FeatureWeightsError(f"{path} does not fit {network} ({why}); give a weights file saved "
+                                                    f"from {network} without its classifier")
+        with warnings.catch_warnings(record=True) as caught:   # Keras warns, then raises, on a file of another network
+            warnings.simplefilter("always")
+            try: m.load_weights(str(path))
+            except Exception as e: raise fit_error(f"{type(e).__name__}: {' '.join(str(e).split())[:200]}") from e
+        partial = [w for w in caught if "freshly-initialized" in str(w.message)]
+        if partial: raise fit_error(" ".join(str(partial[0].message).split())[:200])
     m.trainable = False
     return m
 

@@ -5,9 +5,9 @@
 # %% auto #0
 __all__ = ['lesson5', 'receptive_fields', 'receptive_fields_cached', '____']
 
-# %% ../../nbs/lessons/05a_perceptual_exercises.ipynb #dca49765
+# %% ../../nbs/lessons/05a_perceptual_exercises.ipynb #89f42a64
 import numpy as np
-from ..checks import Lesson, expect_number, expect_callable, run_learner, ____
+from ..checks import Lesson, expect_number, expect_callable, run_learner, is_placeholder, PLACEHOLDER_MSG, ____
 _all_ = ["____"]
 
 # %% ../../nbs/lessons/05a_perceptual_exercises.ipynb #01505622
@@ -101,7 +101,7 @@ def _check_q2(answer):
         return False, "that makes the loss larger; dividing the features makes the loss smaller, so the weight is below 1."
     return False, "not quite: write the MSE of the scaled features and pull the 12.75 out of the square."
 
-# %% ../../nbs/lessons/05a_perceptual_exercises.ipynb #ab5cd307
+# %% ../../nbs/lessons/05a_perceptual_exercises.ipynb #d660b0e5
 _Q3_EXTRACTOR = {}
 
 def _q3_extractor():
@@ -154,6 +154,7 @@ def _check_q3(fn):
     for i, (t, p) in enumerate(_q3_batches()):
         out, err = run_learner(fn, fx, t, p, name="feature_mse")
         if err: return False, err + (" (this batch has one channel: let the extractor repeat it)" if i else "")
+        if is_placeholder(out): return None, f"your feature_mse still returns the blank: {PLACEHOLDER_MSG}"
         try: got = float(np.asarray(out))
         except (TypeError, ValueError):
             shape = getattr(out, "shape", None)
