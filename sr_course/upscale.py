@@ -19,7 +19,7 @@ from .core import atomic_path, to_uint8, is_keras_model
 from .resize import imresize
 from .degrade import rgb2ycbcr, ycbcr2rgb
 from .images import ImageError, IMAGE_EXTS, SAVE_FORMATS
-from .images import strict_loading, decode_array   # the decoder of `read_image`, which keeps alpha and 16 bits
+from .images import strict_loading, decode_array, save_format   # the decoder of `read_image`, which keeps alpha and 16 bits
 
 # %% ../nbs/library/12_upscale.ipynb #d7c1636a
 _POINTWISE = {"InputLayer", "Activation", "ReLU", "PReLU", "LeakyReLU", "ELU", "BatchNormalization", "Add", "Subtract",
@@ -380,9 +380,7 @@ def save_picture(path,          # file to write; its extension picks the format 
                 ) -> Path:
     "Write `pic` atomically (missing folders created), keeping alpha, 16 bits (PNG, TIFF) and the ICC profile where the format can."
     p = Path(path).expanduser()
-    fmt = SAVE_FORMATS.get(p.suffix.lower())
-    if fmt is None:
-        raise ValueError(f"cannot tell the image format of {p.name!r} from its extension: use one of {', '.join(SAVE_FORMATS)}")
+    fmt = save_format(p)
     a, icc = pic.array, pic.icc_profile
     if a.dtype == np.uint16 and fmt not in ("PNG", "TIFF"):
         warnings.warn(f"{p.name}: {fmt} holds 8 bits per channel, so the 16-bit result was rounded to 8 bits; write .png or .tif to keep 16")
