@@ -74,3 +74,25 @@ def test_lessons_check_the_gpu(nb):
 def test_quarto_yml_is_one_file():
     q = ROOT / "nbs" / "_quarto.yml"
     assert q.is_symlink() and q.resolve() == (ROOT / "_quarto.yml").resolve()
+
+def test_imports_in_cells_of_their_own():
+    "nbdev's docs build runs every cell holding an import (and only those): one that also uses earlier cells' names fails there."
+    import subprocess, sys
+    r = subprocess.run([sys.executable, str(ROOT / "tools" / "split_import_cells.py"), "--check"], cwd=ROOT,
+                       capture_output=True, text=True)
+    assert r.returncode == 0, r.stdout + "\nfix: python tools/split_import_cells.py"
+
+def test_split_import_cells_finds_and_fixes(tmp_path):
+    "The checker flags a mixed cell and the fix leaves imports alone above the code, with the directives and outputs kept."
+    import subprocess, sys
+    nb = {"cells": [{"cell_type": "code", "execution_count": 1, "id": "a", "metadata": {}, "outputs": [{"x": 1}],
+                     "source": ["#| hide\n", "x = 1\n", "import os\n", "y = os.sep"]}],
+          "metadata": {}, "nbformat": 4, "nbformat_minor": 5}
+    p = tmp_path / "t.ipynb"; p.write_text(json.dumps(nb))
+    tool = [sys.executable, str(ROOT / "tools" / "split_import_cells.py")]
+    assert subprocess.run(tool + ["--check", str(p)], capture_output=True).returncode == 1
+    subprocess.run(tool + [str(p)], check=True, capture_output=True)
+    cells = load(p)["cells"]
+    assert [src(c) for c in cells] == ["#| hide\nimport os", "#| hide\nx = 1\ny = os.sep"]
+    assert cells[0]["outputs"] == [] and cells[1]["outputs"] == [{"x": 1}]
+    assert subprocess.run(tool + ["--check", str(p)], capture_output=True).returncode == 0
