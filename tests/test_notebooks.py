@@ -96,3 +96,11 @@ def test_split_import_cells_finds_and_fixes(tmp_path):
     assert [src(c) for c in cells] == ["#| hide\nimport os", "#| hide\nx = 1\ny = os.sep"]
     assert cells[0]["outputs"] == [] and cells[1]["outputs"] == [{"x": 1}]
     assert subprocess.run(tool + ["--check", str(p)], capture_output=True).returncode == 0
+
+def test_lesson3_exports_its_layers():
+    "Lesson 3 teaches pixel shuffle and ICNR and exports them into sr_course.layers (nbdev exports by file name: the layers chapter, 02c, writes the module first)."
+    text = (ROOT / "sr_course" / "layers.py").read_text()
+    for name in ("PixelShuffle", "ICNR"):
+        i = text.index(f"\nclass {name}(")
+        assert text.rfind("# %% ../nbs/lessons/03_fast.ipynb", 0, i) > text.rfind("# %% ../nbs/library/", 0, i), name
+    assert sorted(p.name for p in NBS).index("02c_layers.ipynb") < sorted(p.name for p in NBS).index("03_fast.ipynb")
