@@ -52,3 +52,13 @@ def _no_network(monkeypatch):
         return getaddrinfo(host, *a, **k)
     monkeypatch.setattr(socket.socket, "connect", guarded_connect)
     monkeypatch.setattr(socket, "getaddrinfo", guarded_getaddrinfo)
+
+@pytest.fixture
+def weights_tmp(tmp_path, monkeypatch):
+    "An empty package weights folder: nothing is published for real; the zoo is re-registered before and after."
+    from sr_course import zoo, recipes
+    d = tmp_path / "weights"; d.mkdir()
+    monkeypatch.setattr(zoo, "weights_dir", lambda: d)
+    zoo._CACHE.clear(); recipes.register_course_models()
+    yield d
+    monkeypatch.undo(); zoo._CACHE.clear(); recipes.register_course_models()

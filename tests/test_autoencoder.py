@@ -47,15 +47,6 @@ def test_tensorflow_and_jax_agree_on_odd_sizes(tmp_path):
         np.testing.assert_allclose(tf_out[k], jax_out[k], atol=2e-4, rtol=1e-3, err_msg=k)
     assert np.abs(tf_out["x2"]).max() > 1e-3                        # not trivially zero
 
-@pytest.fixture
-def weights_tmp(tmp_path, monkeypatch):
-    "An empty weights folder: nothing is published for real; the zoo is re-registered before and after."
-    d = tmp_path / "weights"; d.mkdir()
-    monkeypatch.setattr(zoo, "weights_dir", lambda: d)
-    zoo._CACHE.clear(); recipes.register_course_models()
-    yield d
-    monkeypatch.undo(); zoo._CACHE.clear(); recipes.register_course_models()
-
 def _images(n=4, size=80, seed=0):
     rng = np.random.default_rng(seed)
     base = [np.clip(rng.normal(128, 40, (size, size + 5, 3)), 0, 255).astype(np.uint8) for _ in range(n)]

@@ -5,15 +5,6 @@ import pytest
 from sr_course import zoo, recipes
 from sr_course.cli import main
 
-@pytest.fixture
-def weights_tmp(tmp_path, monkeypatch):
-    "An empty package weights folder: nothing is published for real; the zoo is re-registered before and after."
-    d = tmp_path / "weights"; d.mkdir()
-    monkeypatch.setattr(zoo, "weights_dir", lambda: d)
-    zoo._CACHE.clear(); recipes.register_course_models()
-    yield d
-    monkeypatch.undo(); zoo._CACHE.clear(); recipes.register_course_models()
-
 def _images(n=6, size=48, seed=0):
     rng = np.random.default_rng(seed)
     base = [np.clip(rng.normal(128, 40, (size, size, 3)), 0, 255).astype(np.uint8) for _ in range(n)]
