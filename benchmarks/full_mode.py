@@ -11,11 +11,11 @@ Set5 x3 with the standard protocol (`sr_course.metrics.evaluate`) and compares i
 and training seconds that took. Set5 is only measured here, never used to choose anything. On the course's 2-core
 CPU the seconds are a CPU figure (a Colab T4 is faster); say what else was running when you quote them.
 """
-import argparse, json, os, sys, time
+import argparse, json, os, time
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 import keras
-from sr_course.core import set_seed
+from sr_course.core import atomic_path, set_seed
 from sr_course.datasets import load_dataset
 from sr_course.inference import model_upscaler
 from sr_course.metrics import evaluate
@@ -46,18 +46,15 @@ class WithinGap(keras.callbacks.Callback):
         if psnr >= self.target - GAP or epoch + 1 >= self.max_epochs: self.model.stop_training = True
 
 
-def build(name, **options):
-    from sr_course.models.fast import espcn; return espcn(SCALE, **options)
-
-
 def run(name, max_epochs, data_dir=None):
     c = LESSONS[name]; set_seed(0)
     test = load_dataset("Set5", root=data_dir)
     target = float(evaluate(get_upscaler(name, SCALE), test, SCALE).psnr.mean())
-    train_imgs, _ = training_images(get_recipe(name), data_dir)         # the 291 set less its 10 held-out images
+    r = get_recipe(name)
+    train_imgs, _ = training_images(r, data_dir)                        # the 291 set less its 10 held-out images
     pairs = TrainPairs(train_imgs, scale=SCALE, patch=c["patch"], batch_size=c["batch_size"], steps=c["steps"],
                        channels="y", upsample=c["upsample"])
-    model = build(name, **c["options"])
+    model = r.builder(SCALE, **c["options"])                            # the lesson's architecture (the recipe's builder)
     model.compile(optimizer=keras.optimizers.Adam(c["lr"]), loss="mse")
     cb = WithinGap(test, target, max_epochs)
     print(f"{name} x{SCALE} (Lesson {c['lesson']}, full mode: epochs of {c['steps']} steps of {c['batch_size']}, "
@@ -82,4 +79,4 @@ if __name__ == "__main__":
         print(f"{x['model']:8} {x['shipped_set5_psnr']:8.2f} {x['curve'][-1]['set5_psnr']:8.2f} {x['epochs']:7d} "
               f"{x['steps']:7d} {x['train_seconds']:8.0f}" + ("" if x["reached"] else "  (not within 0.5 dB)"))
     if a.json:
-        with open(a.json, "w") as f: json.dump(res, f, indent=1)
+        with atomic_path(a.json) as tmp: tmp.write_text(json.dumps(res, indent=1))
