@@ -12,7 +12,7 @@ tiles 0 and 48, one repeat) only shows that it works. Results are noisy on a sha
 machine and moment."""
 import argparse, json, os, statistics, subprocess, sys, time
 
-MODELS = ["bicubic", "espcn", "fsrcnn", "srcnn"]
+MODELS = ["bicubic", "espcn", "fsrcnn", "srcnn", "srresnet"]
 SCALES = [2, 3, 4]
 SWEEP = [96, 128, 192, 256, 384, 512]
 
@@ -78,15 +78,18 @@ def main(a):
     if skipped: print(f"skipping backends that do not import here: {', '.join(sorted(skipped))}")
     print(f"input {a.size[0]}x{a.size[1]}, {a.repeats} timed runs after a warm-up (fresh process per row)")
     print("  ".join(f"{c:>{max(len(c), 8)}}" for c in COLS))
+    from sr_course.zoo import available
     recs = []
     for b in backends:
         for m in a.models:
-            for s in a.scales:
+            scales = [s for s in a.scales if available(m, s)]     # the scales this model has weights for
+            if not scales: print(f"  {m}: no weights at x{', x'.join(map(str, a.scales))}: skipped"); continue
+            for s in scales:
                 for t in a.tiles:
                     rec = spawn({"model": m, "scale": s, "tile": t, "size": a.size, "repeats": a.repeats}, b)
                     if rec: recs.append(rec); show(rec)
             if a.sweep:
-                s = max(a.scales)
+                s = max(scales)
                 sweep = [r for r in (spawn({"model": m, "scale": s, "tile": t, "size": a.size, "repeats": a.repeats}, b)
                                      for t in a.sweep) if r]
                 for r in sweep: r["sweep"] = True; recs.append(r); show(r)

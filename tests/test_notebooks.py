@@ -104,3 +104,9 @@ def test_lesson3_exports_its_layers():
         i = text.index(f"\nclass {name}(")
         assert text.rfind("# %% ../nbs/lessons/03_fast.ipynb", 0, i) > text.rfind("# %% ../nbs/library/", 0, i), name
     assert sorted(p.name for p in NBS).index("02c_layers.ipynb") < sorted(p.name for p in NBS).index("03_fast.ipynb")
+
+def test_every_notebook_has_the_lesson_shape():
+    "tools/lesson_shape.py: title, badge, setup, objectives, figure, summary, further reading, linked Next, as each kind needs."
+    import subprocess, sys
+    r = subprocess.run([sys.executable, str(ROOT / "tools" / "lesson_shape.py")], capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr
