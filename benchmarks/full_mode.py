@@ -1,10 +1,9 @@
 """How long a lesson's full-mode training run takes to come within 0.5 dB of the shipped weights (Set5, x3).
 
-    SR_COURSE_DATA=../shared/data python benchmarks/full_mode.py [espcn] [--max-epochs N] [--json FILE]
+    SR_COURSE_DATA=../shared/data python benchmarks/full_mode.py {srcnn,espcn} [--max-epochs N] [--json FILE]
 
-It makes the run of Lesson 3's training cell (ESPCN) with its full-mode values (the
-settings in `LESSONS` below are that cell's; keep them in step; Lesson 2's full mode, SRCNN at batch 128 and
-1e-4, is hours per few epochs on a CPU and is not measured here): the 291 training images less the last 10 (held
+It makes the run of a lesson's training cell (Lesson 2: SRCNN; Lesson 3: ESPCN) with its full-mode values (the
+settings in `LESSONS` below are those cells'; keep them in step): the 291 training images less the last 10 (held
 out), random patches with flips and rotations, MSE and Adam at one learning rate. After each epoch it measures
 Set5 x3 with the standard protocol (`sr_course.metrics.evaluate`) and compares it with the shipped weights
 (`get_upscaler`); it stops at the first epoch within 0.5 dB (or after `--max-epochs`) and prints the epochs, steps
@@ -26,6 +25,8 @@ from sr_course.zoo import get_upscaler
 
 SCALE, GAP = 3, 0.5
 LESSONS = {   # each lesson's training cell, full mode
+    "srcnn": dict(lesson=2, upsample="pre", patch=33, batch_size=64, steps=500, lr=3e-4,
+                  options=dict(residual=True)),
     "espcn": dict(lesson=3, upsample="post", patch=51, batch_size=64, steps=1000, lr=1e-3,
                   options=dict(activation="relu", residual=True)),
 }

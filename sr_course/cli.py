@@ -11,6 +11,7 @@ import argparse, contextlib, json, os, sys, warnings
 from pathlib import Path
 import numpy as np
 from . import bench, zoo
+from .core import PRECISIONS
 
 # %% ../nbs/library/11_cli.ipynb #fdda07b0
 PROG = "sr-course"
@@ -195,7 +196,8 @@ def cmd_train(args) -> int:
         print(f"training {args.model} x{s} into {Path(args.out) / f'{args.model}_x{s}'} ...")
         rec = recipes.train_recipe(args.model, s, data_dir=args.data_dir, out_dir=args.out, epochs=args.epochs,
                                    steps=args.steps, publish=args.publish, verbose=1 if sys.stdout.isatty() else 2,
-                                   workers=args.workers, from_scratch=args.from_scratch)
+                                   workers=args.workers, from_scratch=args.from_scratch,
+                                   precision=args.precision)
         best = max(rec["val_psnr_y"]) if rec["val_psnr_y"] else float("nan")
         print(f"{args.model} x{s}: {rec['epochs_done']} epochs, {rec['wall_seconds'] / 60:.1f} min on {rec['hardware']}, "
               f"best held-out PSNR {best:.2f} dB" + (" (published into the package)" if args.publish else ""))
@@ -267,6 +269,8 @@ def build_parser() -> argparse.ArgumentParser:
     t.add_argument("--epochs", type=int, help="override the recipe's epochs (e.g. to train longer)")
     t.add_argument("--steps", type=int, help="override the recipe's steps per epoch")
     t.add_argument("--from-scratch", action="store_true", help="ignore the recipe's warm start (x2/x4 start from the shipped x3 weights)")
+    t.add_argument("--precision", default="auto", choices=PRECISIONS,
+                   help="dtype policy (default auto: mixed_bfloat16 on a CPU with native bfloat16, else float32)")
     t.add_argument("--publish", action="store_true", help="copy the weights into the package and record their sha256")
     t.add_argument("--workers", type=int, default=0, metavar="N",
                    help="threads preparing batches while the model trains (use 4-8 on a GPU; default 0)")

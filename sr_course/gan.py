@@ -27,7 +27,7 @@ def discriminator(channels:int=3,       # image channels (3: RGB, 1: Y)
         x = layers.LeakyReLU(0.2)(layers.BatchNormalization(name=f"bn{i}")(x))
     x = layers.GlobalAveragePooling2D(name="pool")(x)
     x = layers.LeakyReLU(0.2)(layers.Dense(dense, name="dense")(x))
-    return keras.Model(inp, layers.Dense(1, name="logit")(x), name=name)
+    return keras.Model(inp, layers.Dense(1, name="logit", dtype="float32")(x), name=name)   # logits in float32, also under mixed precision
 
 # %% ../nbs/library/09a_gan.ipynb #869049e3
 class GANError(ValueError):

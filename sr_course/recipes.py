@@ -4,16 +4,16 @@
 
 # %% auto #0
 __all__ = ['TRAINERS', 'OPTIMIZERS', 'SCHEDULES', 'RECIPES', 'MANIFEST', 'RecipeError', 'Phase', 'Recipe', 'manifest',
-           'add_recipe', 'register_course_models', 'training_images', 'get_recipe', 'warm_start', 'compile_phase',
-           'train_recipe', 'publish_weights', 'plot_record']
+           'add_recipe', 'register_course_models', 'training_images', 'cpu_has_bf16', 'training_precision',
+           'get_recipe', 'warm_start', 'compile_phase', 'train_recipe', 'publish_weights', 'plot_record']
 
 # %% ../nbs/library/10_recipes.ipynb #356dcd2d
-import inspect, json, os, platform, shutil, time
+import inspect, json, os, platform, re, shutil, time
 from collections.abc import MutableMapping
 from dataclasses import dataclass, asdict, field, fields
 from pathlib import Path
 import keras
-from .core import atomic_path, gpu_devices, keras_backend, set_seed
+from .core import PRECISIONS, atomic_path, gpu_devices, keras_backend, set_seed
 from .losses import get_loss, check_loss, ADVERSARIAL
 from . import zoo
 
@@ -66,6 +66,7 @@ class Recipe:
     discriminator:object = None # GAN recipes: `discriminator(channels) -> keras.Model` giving one logit per image (or patch)
     adversarial:str = "gan"   # GAN recipes: 'gan' (standard) or 'ragan' (relativistic average), see `sr_course.losses`
     adversarial_weight:float = 1e-3 # GAN recipes: weight of the adversarial term in the generator's loss
+    cpu_bf16:bool = True      # on a CPU that computes bfloat16 natively (AVX-512 BF16, AMX), train under mixed_bfloat16
     phases:tuple = ()         # `Phase`s run in order (empty: one phase of `epochs` with the fields above)
 
     def _fail(self, fld, msg): raise RecipeError(f"recipe {self.name!r}, field {fld!r}: {msg}")
@@ -180,6 +181,23 @@ def training_images(recipe:Recipe, # the recipe whose `train_sets` and `n_val` a
     val = imgs[-recipe.n_val:] if recipe.n_val else []
     return [v for _, v in imgs[:len(imgs) - len(val)]], dict(val)
 
+def cpu_has_bf16() -> bool:
+    "True where the CPU computes bfloat16 natively (AVX-512 BF16 or AMX flags in /proc/cpuinfo); elsewhere it is emulated."
+    try: txt = open("/proc/cpuinfo").read()
+    except OSError: return False
+    return bool(re.search(r"\b(avx512_bf16|amx_bf16)\b", txt))
+
+def training_precision(recipe:Recipe,       # the recipe (its `cpu_bf16` says whether it may train in bfloat16)
+                       precision:str="auto", # 'auto', or a Keras dtype policy: 'float32', 'mixed_bfloat16', 'mixed_float16'
+                      ) -> str:
+    "The dtype policy a recipe trains under: 'auto' is mixed_bfloat16 on a CPU with native bfloat16 (if the recipe allows it), else float32."
+    if precision not in PRECISIONS:
+        raise ValueError(f"precision {precision!r} is not one of {', '.join(PRECISIONS)}: use 'auto' (the fastest this "
+                         "machine allows) or name a Keras dtype policy")
+    if precision != "auto": return precision
+    if gpu_devices(): return "float32"        # a GPU: the recipes' float32 (mixed_float16 is yours to ask for)
+    return "mixed_bfloat16" if recipe.cpu_bf16 and cpu_has_bf16() else "float32"
+
 def _hardware() -> str:
     gpus = gpu_devices()
     return (", ".join(gpus) if gpus else f"CPU ({os.cpu_count()} cores, {platform.processor() or platform.machine()})")
@@ -255,10 +273,19 @@ def train_recipe(name:str,            # a recipe name (see `RECIPES`)
                  verbose="auto",
                  workers:int=0,       # threads preparing batches while the model trains (worth it on a GPU; 0: none)
                  from_scratch:bool=False, # ignore the recipe's warm start and train from a random initialisation
+                 precision:str="auto", # dtype policy: 'auto' (mixed_bfloat16 on a CPU with native bfloat16, else float32) or a policy name
                 ) -> dict:
     "Run (or resume) a recipe; writes `<name>_x<scale>.weights.h5` and a `.json` record; returns the record."
     r = get_recipe(name)
     if scale not in r.patch: raise ValueError(f"recipe {name!r} has no settings for x{scale}; scales: {sorted(r.patch)}")
+    prec = training_precision(r, precision)
+    before = keras.mixed_precision.global_policy().name
+    keras.mixed_precision.set_global_policy(prec)      # the model and its optimizer are built under it
+    try: return _run_recipe(r, name, scale, data_dir, out_dir, epochs, steps, images, publish, seed, verbose, workers,
+                            from_scratch, prec)
+    finally: keras.mixed_precision.set_global_policy(before)
+
+def _run_recipe(r, name, scale, data_dir, out_dir, epochs, steps, images, publish, seed, verbose, workers, from_scratch, prec):
     from sr_course.pairs import TrainPairs
     from sr_course.train import fit
     warm = None if from_scratch else r.warm_start.get(scale)
@@ -291,7 +318,7 @@ def train_recipe(name:str,            # a recipe name (see `RECIPES`)
               **({"phases_done": done} if r.phases else {}),
               "train_images": len(train_imgs), "val_images": sorted(val),
               "val_psnr_y": hist.get("val_psnr_y", []), "loss": hist.get("loss", []),
-              "wall_seconds": float(sum(hist.get("seconds", []))), "hardware": _hardware(), "backend": keras_backend(),
+              "wall_seconds": float(sum(hist.get("seconds", []))), "hardware": _hardware(), "precision": prec, "backend": keras_backend(),
               "keras": keras.__version__, "finished": time.strftime("%Y-%m-%d %H:%M:%S"), "sha256": zoo.file_sha256(wfile)}
     with atomic_path(run / f"{name}_x{scale}.json") as tmp: tmp.write_text(json.dumps(record, indent=1))
     if publish: publish_weights(wfile, record)

@@ -7,7 +7,7 @@ __all__ = ['trained_model', 'ProtocolValidation', 'Snapshots', 'EpochTimer', 'Ch
            'use_mixed_precision', 'fit']
 
 # %% ../nbs/library/09_train.ipynb #96d3a514
-import json, os, re, time
+import contextlib, json, os, re, time
 from pathlib import Path
 import numpy as np
 import keras
@@ -139,6 +139,12 @@ def _need_tensorboard():
     if missing: raise ImportError(f"tensorboard_dir needs {' and '.join(missing)} (Keras writes the logs with tf.summary): "
                                   f"pip install {' '.join(missing)}, or leave tensorboard_dir=None")
 
+def _blas_limited(n):
+    "A context that holds NumPy's BLAS to `n` threads (None: a no-op)."
+    if n is None: return contextlib.nullcontext()
+    from threadpoolctl import threadpool_limits
+    return threadpool_limits(limits=int(n), user_api="blas")
+
 def fit(model,                   # a Keras SR model (inputs and targets in 0..1)
         train,                   # training data: a `TrainPairs` (or anything `model.fit` takes)
         epochs:int,              # total epochs (a resumed run continues up to this)
@@ -152,6 +158,7 @@ def fit(model,                   # a Keras SR model (inputs and targets in 0..1)
         tensorboard_dir=None,    # write TensorBoard logs here (needs the `tensorboard` package)
         callbacks=(),            # extra Keras callbacks
         verbose="auto",          # Keras progress bar setting (0: silent)
+        blas_threads:int=1,      # NumPy's BLAS threads while training (they compete with the model's; None: leave as is)
        ) -> dict:
     "Train with protocol validation, snapshots, early stopping and resumable checkpoints; returns the full history."
     if int(epochs) < 1: raise ValueError(f"epochs must be at least 1, got {epochs}")
@@ -183,8 +190,9 @@ def fit(model,                   # a Keras SR model (inputs and targets in 0..1)
     if start < epochs:
         # TrainPairs batches are random already; Keras' shuffle of their order would draw on the global `random`
         # state, so a resumed epoch would see its batches in another order than an uninterrupted run
-        h = model.fit(train, epochs=epochs, initial_epoch=start, callbacks=cbs, verbose=verbose,
-                      **({"shuffle": False} if pairs else {}))
+        with _blas_limited(blas_threads):
+            h = model.fit(train, epochs=epochs, initial_epoch=start, callbacks=cbs, verbose=verbose,
+                          **({"shuffle": False} if pairs else {}))
         for k, v in h.history.items(): hist.setdefault(k, []).extend(float(x) for x in v)
     if snaps: hist["snapshots"] = snaps.images
     return hist

@@ -84,6 +84,36 @@ def test_cli_train_and_models(capsys, weights_tmp):
     assert main(["bench", "--model", "srcnn", "--scale", "3"]) == 2
     assert "no trained weights yet" in capsys.readouterr().err
 
+def test_training_precision(monkeypatch):
+    "auto: mixed_bfloat16 on a CPU with native bfloat16 where the recipe allows it, float32 elsewhere; a bad name is refused."
+    r = recipes.get_recipe("espcn")
+    monkeypatch.setattr(recipes, "gpu_devices", lambda: [])
+    monkeypatch.setattr(recipes, "cpu_has_bf16", lambda: True)
+    assert recipes.training_precision(r) == "mixed_bfloat16"
+    assert recipes.training_precision(r, "float32") == "float32"
+    from dataclasses import replace
+    assert recipes.training_precision(replace(r, cpu_bf16=False)) == "float32"
+    monkeypatch.setattr(recipes, "cpu_has_bf16", lambda: False)
+    assert recipes.training_precision(r) == "float32"
+    monkeypatch.setattr(recipes, "gpu_devices", lambda: ["/physical_device:GPU:0"])
+    monkeypatch.setattr(recipes, "cpu_has_bf16", lambda: True)
+    assert recipes.training_precision(r) == "float32"
+    with pytest.raises(ValueError, match="precision 'bf16' is not one of auto, float32, mixed_bfloat16"):
+        recipes.training_precision(r, "bf16")
+
+def test_recipe_trains_in_bfloat16_and_restores_the_policy(tmp_path, weights_tmp):
+    "A mixed_bfloat16 run says so in its record, saves float32 weights the zoo loads, and leaves the global policy as it was."
+    import keras
+    before = keras.mixed_precision.global_policy().name
+    rec = recipes.train_recipe("espcn", 2, out_dir=tmp_path / "runs", epochs=1, steps=2, images=_images(), verbose=0,
+                               from_scratch=True, precision="mixed_bfloat16", publish=True)
+    assert rec["precision"] == "mixed_bfloat16" and np.isfinite(rec["loss"][0])
+    assert keras.mixed_precision.global_policy().name == before
+    assert zoo.get_upscaler("espcn", 2)(np.zeros((5, 6, 3), np.uint8)).shape == (10, 12, 3)
+    with pytest.raises(ValueError, match="precision"):
+        recipes.train_recipe("espcn", 2, out_dir=tmp_path / "bad", images=_images(), precision="half")
+    assert not (tmp_path / "bad").exists()                                        # refused before anything is written
+
 def test_recipe_with_worker_threads(tmp_path, weights_tmp):
     imgs = _images(size=60)                      # x3 patches are 51x51 HR (17x17 LR)
     rec = recipes.train_recipe("fsrcnn", 3, out_dir=tmp_path / "runs", epochs=1, steps=3, images=imgs, workers=2, verbose=0)

@@ -284,3 +284,23 @@ def test_mixed_precision(pairs, tmp_path, monkeypatch, restore_policy):
     assert len(h["loss"]) == 2 and np.isfinite(h["val_psnr_y"]).all()
     assert int(m2.optimizer.iterations) == 2 * train.steps
     assert use_mixed_precision(False) == "float32" and keras.mixed_precision.global_policy().name == "float32"
+
+def _blas_threads():
+    from threadpoolctl import threadpool_info
+    return [d["num_threads"] for d in threadpool_info() if d["user_api"] == "blas"]
+
+def test_blas_held_to_one_thread_while_training(pairs):
+    "While `fit` trains, NumPy's BLAS runs one thread (it competes with the model's for the cores); afterwards it gets its threads back."
+    from threadpoolctl import threadpool_limits
+    train, _ = pairs
+    seen = {}
+    class Probe(keras.callbacks.Callback):
+        def on_train_batch_end(self, batch, logs=None): seen.setdefault("threads", _blas_threads())
+    with threadpool_limits(limits=2, user_api="blas"):     # a known starting point, also on a 1-core machine
+        before = _blas_threads()
+        if not before: pytest.skip("NumPy here has no BLAS that threadpoolctl can see")
+        fit(tiny(), train, epochs=1, callbacks=[Probe()], verbose=0)
+        assert seen["threads"] == [1] * len(before), seen
+        assert _blas_threads() == before
+        seen.clear(); fit(tiny(), train, epochs=1, callbacks=[Probe()], verbose=0, blas_threads=None)
+        assert seen["threads"] == before                   # None leaves BLAS alone
