@@ -193,11 +193,12 @@ def cmd_train(args) -> int:
     if args.model not in recipes.RECIPES:
         raise CLIError(f"no training recipe for {args.model!r}; recipes: {', '.join(recipes.RECIPES)}")
     for s in args.scale or [2, 3, 4]:
-        print(f"training {args.model} x{s} into {Path(args.out) / f'{args.model}_x{s}'} ...")
+        run = f"{args.model}_x{s}" + ("_continued" if args.continue_shipped else "")
+        print(f"training {args.model} x{s} into {Path(args.out) / run} ...")
         rec = recipes.train_recipe(args.model, s, data_dir=args.data_dir, out_dir=args.out, epochs=args.epochs,
                                    steps=args.steps, publish=args.publish, verbose=1 if sys.stdout.isatty() else 2,
                                    workers=args.workers, from_scratch=args.from_scratch,
-                                   precision=args.precision)
+                                   precision=args.precision, continue_shipped=args.continue_shipped, lr=args.lr)
         best = max(rec["val_psnr_y"]) if rec["val_psnr_y"] else float("nan")
         print(f"{args.model} x{s}: {rec['epochs_done']} epochs, {rec['wall_seconds'] / 60:.1f} min on {rec['hardware']}, "
               f"best held-out PSNR {best:.2f} dB" + (" (published into the package)" if args.publish else ""))
@@ -269,6 +270,9 @@ def build_parser() -> argparse.ArgumentParser:
     t.add_argument("--epochs", type=int, help="override the recipe's epochs (e.g. to train longer)")
     t.add_argument("--steps", type=int, help="override the recipe's steps per epoch")
     t.add_argument("--from-scratch", action="store_true", help="ignore the recipe's warm start (x2/x4 start from the shipped x3 weights)")
+    t.add_argument("--continue-shipped", action="store_true",
+                   help="fine-tune the shipped weights for --epochs more (into OUT/MODEL_xN_continued); the record continues theirs")
+    t.add_argument("--lr", type=float, metavar="RATE", help="override the recipe's learning rate (e.g. lower, with --continue-shipped)")
     t.add_argument("--precision", default="auto", choices=PRECISIONS,
                    help="dtype policy (default auto: mixed_bfloat16 on a CPU with native bfloat16, else float32)")
     t.add_argument("--publish", action="store_true", help="copy the weights into the package and record their sha256")

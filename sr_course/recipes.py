@@ -10,7 +10,7 @@ __all__ = ['TRAINERS', 'OPTIMIZERS', 'SCHEDULES', 'RECIPES', 'MANIFEST', 'Recipe
 # %% ../nbs/library/10_recipes.ipynb #356dcd2d
 import inspect, json, os, platform, re, shutil, time
 from collections.abc import MutableMapping
-from dataclasses import dataclass, asdict, field, fields
+from dataclasses import dataclass, asdict, field, fields, replace
 from pathlib import Path
 import keras
 from .core import PRECISIONS, atomic_path, gpu_devices, keras_backend, set_seed
@@ -274,29 +274,50 @@ def train_recipe(name:str,            # a recipe name (see `RECIPES`)
                  workers:int=0,       # threads preparing batches while the model trains (worth it on a GPU; 0: none)
                  from_scratch:bool=False, # ignore the recipe's warm start and train from a random initialisation
                  precision:str="auto", # dtype policy: 'auto' (mixed_bfloat16 on a CPU with native bfloat16, else float32) or a policy name
+                 continue_shipped:bool=False, # fine-tune the shipped x`scale` weights for `epochs` more; the record continues theirs
+                 lr:float=None,       # override the recipe's learning rate (phases that set their own keep it), e.g. to fine-tune
                 ) -> dict:
     "Run (or resume) a recipe; writes `<name>_x<scale>.weights.h5` and a `.json` record; returns the record."
     r = get_recipe(name)
     if scale not in r.patch: raise ValueError(f"recipe {name!r} has no settings for x{scale}; scales: {sorted(r.patch)}")
+    if continue_shipped and from_scratch:
+        raise ValueError("continue_shipped starts from the shipped weights and from_scratch from none: pass one of them")
+    if lr is not None:
+        if not float(lr) > 0: raise ValueError(f"lr must be a positive learning rate, got {lr}")
+        r = replace(r, lr=float(lr))
+    prev = None
+    if continue_shipped:
+        prev = manifest().get(name, {}).get(str(scale), {}).get("record")
+        if not prev: raise zoo.WeightsError(f"no shipped {name} x{scale} weights to continue: `sr-course train {name} "
+                                            f"--scale {scale} --publish` makes them")
     prec = training_precision(r, precision)
     before = keras.mixed_precision.global_policy().name
     keras.mixed_precision.set_global_policy(prec)      # the model and its optimizer are built under it
     try: return _run_recipe(r, name, scale, data_dir, out_dir, epochs, steps, images, publish, seed, verbose, workers,
-                            from_scratch, prec)
+                            from_scratch, prec, prev)
     finally: keras.mixed_precision.set_global_policy(before)
 
-def _run_recipe(r, name, scale, data_dir, out_dir, epochs, steps, images, publish, seed, verbose, workers, from_scratch, prec):
+def _continued(prev, rec):
+    "The record of a run that fine-tuned the shipped weights of `prev`: both runs' curve, epochs, steps and time."
+    out = {**rec, "continues": {k: prev.get(k) for k in ("sha256", "epochs_done", "steps_done", "wall_seconds", "hardware",
+                                                          "precision", "finished")}}
+    out["val_psnr_y"] = list(prev.get("val_psnr_y", [])) + list(rec["val_psnr_y"])
+    for k in ("epochs_done", "steps_done", "wall_seconds"): out[k] = prev.get(k, 0) + rec[k]
+    return out
+
+def _run_recipe(r, name, scale, data_dir, out_dir, epochs, steps, images, publish, seed, verbose, workers, from_scratch, prec,
+                prev=None):
     from sr_course.pairs import TrainPairs
     from sr_course.train import fit
-    warm = None if from_scratch else r.warm_start.get(scale)
+    warm = scale if prev else None if from_scratch else r.warm_start.get(scale)
     steps = steps or r.steps
     phases = r.run_phases(epochs or (r.warm_epochs if warm and not r.phases else None))
     set_seed(seed)
     model = r.build(scale)
     _check_channels(r, model)                                             # before anything is written
-    init = warm_start(model, name, warm, skip=r.warm_skip) if warm else None
+    init = warm_start(model, name, warm, skip=() if prev else r.warm_skip) if warm else None
     train_imgs, val = images if images is not None else training_images(r, data_dir)
-    run = Path(out_dir) / f"{name}_x{scale}"; run.mkdir(parents=True, exist_ok=True)
+    run = Path(out_dir) / f"{name}_x{scale}{'_continued' if prev else ''}"; run.mkdir(parents=True, exist_ok=True)
     pairs = TrainPairs(train_imgs, scale=scale, patch=r.patch[scale], batch_size=r.batch_size, steps=steps, augment=r.augment,
                        channels=r.channels, upsample=r.upsample, seed=seed, **({"workers": workers} if workers else {}))
     hist, done = {}, []
@@ -320,6 +341,7 @@ def _run_recipe(r, name, scale, data_dir, out_dir, epochs, steps, images, publis
               "val_psnr_y": hist.get("val_psnr_y", []), "loss": hist.get("loss", []),
               "wall_seconds": float(sum(hist.get("seconds", []))), "hardware": _hardware(), "precision": prec, "backend": keras_backend(),
               "keras": keras.__version__, "finished": time.strftime("%Y-%m-%d %H:%M:%S"), "sha256": zoo.file_sha256(wfile)}
+    if prev: record = _continued(prev, record)
     with atomic_path(run / f"{name}_x{scale}.json") as tmp: tmp.write_text(json.dumps(record, indent=1))
     if publish: publish_weights(wfile, record)
     return record

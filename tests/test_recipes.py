@@ -114,6 +114,28 @@ def test_recipe_trains_in_bfloat16_and_restores_the_policy(tmp_path, weights_tmp
         recipes.train_recipe("espcn", 2, out_dir=tmp_path / "bad", images=_images(), precision="half")
     assert not (tmp_path / "bad").exists()                                        # refused before anything is written
 
+def test_continue_shipped_weights(tmp_path, weights_tmp):
+    "A fine-tuning run starts from the shipped weights (every layer) and its record continues theirs: curve, epochs, steps, time."
+    imgs = _images()
+    first = recipes.train_recipe("espcn", 2, out_dir=tmp_path / "runs", epochs=1, steps=2, images=imgs, verbose=0,
+                                 from_scratch=True, publish=True)
+    with pytest.raises(ValueError, match="pass one of them"):
+        recipes.train_recipe("espcn", 2, out_dir=tmp_path / "runs", images=imgs, continue_shipped=True, from_scratch=True)
+    with pytest.raises(ValueError, match="lr must be a positive"):
+        recipes.train_recipe("espcn", 2, out_dir=tmp_path / "runs", images=imgs, continue_shipped=True, lr=0)
+    with pytest.raises(zoo.WeightsError, match="no shipped espcn x3 weights to continue.*sr-course train espcn --scale 3"):
+        recipes.train_recipe("espcn", 3, out_dir=tmp_path / "runs", images=imgs, continue_shipped=True)
+    rec = recipes.train_recipe("espcn", 2, out_dir=tmp_path / "runs", epochs=1, steps=3, images=imgs, verbose=0,
+                               continue_shipped=True, lr=1e-5, publish=True)
+    assert (tmp_path / "runs" / "espcn_x2_continued" / "espcn_x2.weights.h5").is_file()
+    assert rec["warm_start"]["from"] == "espcn_x2" and rec["warm_start"]["sha256"] == first["sha256"]
+    assert set(rec["warm_start"]["layers"]) == {l.name for l in recipes.get_recipe("espcn").build(2).layers if l.weights}
+    assert rec["recipe"]["lr"] == 1e-5 and rec["continues"]["sha256"] == first["sha256"]
+    assert rec["epochs_done"] == 2 and rec["steps_done"] == 2 + 3 and len(rec["val_psnr_y"]) == 2
+    assert rec["val_psnr_y"][0] == first["val_psnr_y"][0]
+    assert rec["wall_seconds"] > first["wall_seconds"]
+    assert recipes.manifest()["espcn"]["2"]["sha256"] == rec["sha256"] != first["sha256"]
+
 def test_recipe_with_worker_threads(tmp_path, weights_tmp):
     imgs = _images(size=60)                      # x3 patches are 51x51 HR (17x17 LR)
     rec = recipes.train_recipe("fsrcnn", 3, out_dir=tmp_path / "runs", epochs=1, steps=3, images=imgs, workers=2, verbose=0)
