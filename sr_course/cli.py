@@ -263,7 +263,7 @@ def build_parser() -> argparse.ArgumentParser:
                        description="Run the training recipe of MODEL for each scale (see nbs/library/10_recipes.ipynb). Interrupted "
                                    "runs resume from their checkpoint. Needs the T91 and BSD200 sets (--data-dir, "
                                    "$SR_COURSE_DATA, the cache, or they are downloaded).")
-    t.add_argument("model", metavar="MODEL", help="srcnn, fsrcnn or espcn")
+    t.add_argument("model", metavar="MODEL", help="a recipe name: srcnn, fsrcnn, espcn, autoencoder, srresnet, ... (see `sr-course models`)")
     t.add_argument("--scale", nargs="+", action="extend", type=int, metavar="N", help="scales (default: 2 3 4)")
     t.add_argument("--data-dir", metavar="DIR", help="folder with T91/ and BSD200/")
     t.add_argument("--out", default="runs", metavar="DIR", help="runs folder (default: ./runs)")
