@@ -64,9 +64,15 @@ def _image_files(folder) -> list:
     exts = _images().IMAGE_EXTS
     return sorted(p for p in Path(folder).iterdir() if p.is_file() and p.suffix.lower() in exts and not p.name.startswith("."))
 
-def _quiet_tensorflow():
+def _quiet_tensorflow(load:bool=False, # also import Keras now, with fd 2 silenced (the command will need it)
+                     ):
     "Keep TensorFlow's log lines off the terminal: set before Keras is first imported (a TF_CPP_MIN_LOG_LEVEL you set wins)."
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+    if load and _QUIET_IMPORTS and "keras" not in sys.modules:
+        # some CPUs (oneDNN on AVX-512) get C++ start-up lines that ignore TF_CPP_MIN_LOG_LEVEL: silence them at the source
+        with _quiet_stderr_fd():
+            try: import keras  # noqa: F401
+            except ImportError: pass                   # the command says what is missing when it needs it
     import logging
     logging.getLogger("tensorflow").setLevel(logging.ERROR)
     try:
@@ -74,9 +80,15 @@ def _quiet_tensorflow():
         absl.logging.set_verbosity(absl.logging.ERROR)
     except ImportError: pass
 
+def _is_trained(name) -> bool:
+    "Whether zoo model `name` runs a Keras network (unknown names: False; the command reports them)."
+    with (_quiet_stderr_fd() if _QUIET_IMPORTS else contextlib.nullcontext()):   # finding it may import the model modules
+        try: return zoo.get_spec(name).weights is not None
+        except ValueError: return False
+
 def cmd_upscale(args) -> int:
     "`sr-course upscale`: upscale images and folders of images (or the bundled sample image) with `upscale.upscale_files`."
-    if not args.verbose: _quiet_tensorflow()
+    if not args.verbose: _quiet_tensorflow(load=bool(args.weights) or _is_trained(args.model))
     from sr_course.upscale import upscale_files, load_upscaler, DEFAULT_TILE
     inputs, out = list(args.inputs), args.output
     if not inputs:                                      # the bundled sample image, into ./sr_course_out/
