@@ -19,7 +19,6 @@ from sr_course.models.srresnet import srresnet
 from sr_course.inference import model_upscaler
 from sr_course.degrade import modcrop, make_lr
 from sr_course.resize import imresize
-from sr_course.core import to_uint8
 
 CROP = 96
 
@@ -77,7 +76,7 @@ if __name__ == "__main__":
     t0, l0 = at
     out["picture"] = {"image": name0, "top_left": list(at), "side": CROP,
                       "hr_png": png64(hr[t0:t0 + CROP, l0:l0 + CROP]),
-                      "bicubic_png": png64(to_uint8(imresize(lr, 4.0))[t0:t0 + CROP, l0:l0 + CROP])}
+                      "bicubic_png": png64(imresize(lr, 4.0)[t0:t0 + CROP, l0:l0 + CROP])}   # uint8 in, uint8 out
     for label, opts in VARIANTS.items():
         if a.only and not any(o in label for o in a.only): continue
         out["runs"][label] = r = run(label, opts, train, val, a.steps, a.epochs, (lr, at))

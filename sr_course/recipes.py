@@ -8,7 +8,7 @@ __all__ = ['TRAINERS', 'OPTIMIZERS', 'SCHEDULES', 'RECIPES', 'MANIFEST', 'Recipe
            'get_recipe', 'warm_start', 'compile_phase', 'train_recipe', 'publish_weights', 'plot_record']
 
 # %% ../nbs/library/10_recipes.ipynb #356dcd2d
-import inspect, json, os, platform, re, shutil, time
+import contextlib, inspect, json, os, platform, re, shutil, time
 from collections.abc import MutableMapping
 from dataclasses import dataclass, asdict, field, fields, replace
 from pathlib import Path
@@ -261,6 +261,22 @@ def compile_phase(r:Recipe,      # the recipe
                 content_loss=phase.loss, adversarial=r.adversarial, adversarial_weight=r.adversarial_weight)
     return gan
 
+def _continued(prev, rec):
+    "The record of a run that fine-tuned the shipped weights of `prev`: both runs' curve, epochs, steps and time."
+    out = {**rec, "continues": {k: prev.get(k) for k in ("sha256", "epochs_done", "steps_done", "wall_seconds", "hardware",
+                                                          "precision", "finished")}}
+    out["val_psnr_y"] = list(prev.get("val_psnr_y", [])) + list(rec["val_psnr_y"])
+    for k in ("epochs_done", "steps_done", "wall_seconds"): out[k] = prev.get(k, 0) + rec[k]
+    return out
+
+@contextlib.contextmanager
+def _dtype_policy(name):
+    "Keras' global dtype policy set to `name` for the duration, then put back."
+    before = keras.mixed_precision.global_policy().name
+    keras.mixed_precision.set_global_policy(name)
+    try: yield
+    finally: keras.mixed_precision.set_global_policy(before)
+
 def train_recipe(name:str,            # a recipe name (see `RECIPES`)
                  scale:int,           # one of the recipe's scales
                  data_dir=None,       # folder with the training sets (None: $SR_COURSE_DATA, the cache, else download)
@@ -291,60 +307,45 @@ def train_recipe(name:str,            # a recipe name (see `RECIPES`)
         if not prev: raise zoo.WeightsError(f"no shipped {name} x{scale} weights to continue: `sr-course train {name} "
                                             f"--scale {scale} --publish` makes them")
     prec = training_precision(r, precision)
-    before = keras.mixed_precision.global_policy().name
-    keras.mixed_precision.set_global_policy(prec)      # the model and its optimizer are built under it
-    try: return _run_recipe(r, name, scale, data_dir, out_dir, epochs, steps, images, publish, seed, verbose, workers,
-                            from_scratch, prec, prev)
-    finally: keras.mixed_precision.set_global_policy(before)
-
-def _continued(prev, rec):
-    "The record of a run that fine-tuned the shipped weights of `prev`: both runs' curve, epochs, steps and time."
-    out = {**rec, "continues": {k: prev.get(k) for k in ("sha256", "epochs_done", "steps_done", "wall_seconds", "hardware",
-                                                          "precision", "finished")}}
-    out["val_psnr_y"] = list(prev.get("val_psnr_y", [])) + list(rec["val_psnr_y"])
-    for k in ("epochs_done", "steps_done", "wall_seconds"): out[k] = prev.get(k, 0) + rec[k]
-    return out
-
-def _run_recipe(r, name, scale, data_dir, out_dir, epochs, steps, images, publish, seed, verbose, workers, from_scratch, prec,
-                prev=None):
-    from sr_course.pairs import TrainPairs
-    from sr_course.train import fit
-    warm = scale if prev else None if from_scratch else r.warm_start.get(scale)
-    steps = steps or r.steps
-    phases = r.run_phases(epochs or (r.warm_epochs if warm and not r.phases else None))
-    set_seed(seed)
-    model = r.build(scale)
-    _check_channels(r, model)                                             # before anything is written
-    init = warm_start(model, name, warm, skip=() if prev else r.warm_skip) if warm else None
-    train_imgs, val = images if images is not None else training_images(r, data_dir)
-    run = Path(out_dir) / f"{name}_x{scale}{'_continued' if prev else ''}"; run.mkdir(parents=True, exist_ok=True)
-    pairs = TrainPairs(train_imgs, scale=scale, patch=r.patch[scale], batch_size=r.batch_size, steps=steps, augment=r.augment,
-                       channels=r.channels, upsample=r.upsample, seed=seed, **({"workers": workers} if workers else {}))
-    hist, done = {}, []
-    for i, ph in enumerate(phases):
-        ckpt = run / "checkpoint" if len(phases) == 1 else run / f"{i + 1}_{ph.name}" / "checkpoint"
-        h = fit(compile_phase(r, model, ph, steps), pairs, epochs=ph.epochs, scale=scale, val_images=val or None,
-                patience=r.patience if val else None, checkpoint_dir=ckpt, verbose=verbose)
-        for k, v in h.items():
-            if k != "snapshots" and isinstance(v, list): hist.setdefault(k, []).extend(v)
-        done.append({"phase": ph.name, "trainer": ph.trainer, "epochs_done": len(h.get("loss", []))})
-    fresh = r.build(scale); fresh.set_weights(model.get_weights())        # the generator's weights only, no optimizer state
-    wfile = run / f"{name}_x{scale}.weights.h5"
-    with atomic_path(wfile, ".weights.h5") as tmp: fresh.save_weights(tmp)
-    n = len(hist.get("loss", []))
-    record = {"model": name, "scale": scale,
-              "recipe": {**r.describe(), "epochs": sum(p.epochs for p in phases), "steps": steps,
-                         **({"phases": [asdict(p) for p in phases]} if r.phases else {})},
-              "warm_start": init, "epochs_done": n, "steps_done": n * steps,
-              **({"phases_done": done} if r.phases else {}),
-              "train_images": len(train_imgs), "val_images": sorted(val),
-              "val_psnr_y": hist.get("val_psnr_y", []), "loss": hist.get("loss", []),
-              "wall_seconds": float(sum(hist.get("seconds", []))), "hardware": _hardware(), "precision": prec, "backend": keras_backend(),
-              "keras": keras.__version__, "finished": time.strftime("%Y-%m-%d %H:%M:%S"), "sha256": zoo.file_sha256(wfile)}
-    if prev: record = _continued(prev, record)
-    with atomic_path(run / f"{name}_x{scale}.json") as tmp: tmp.write_text(json.dumps(record, indent=1))
-    if publish: publish_weights(wfile, record)
-    return record
+    with _dtype_policy(prec):                      # the model and its optimizer are built under it
+        from sr_course.pairs import TrainPairs
+        from sr_course.train import fit
+        warm = scale if prev else None if from_scratch else r.warm_start.get(scale)
+        steps = steps or r.steps
+        phases = r.run_phases(epochs or (r.warm_epochs if warm and not r.phases else None))
+        set_seed(seed)
+        model = r.build(scale)
+        _check_channels(r, model)                                             # before anything is written
+        init = warm_start(model, name, warm, skip=() if prev else r.warm_skip) if warm else None
+        train_imgs, val = images if images is not None else training_images(r, data_dir)
+        run = Path(out_dir) / f"{name}_x{scale}{'_continued' if prev else ''}"; run.mkdir(parents=True, exist_ok=True)
+        pairs = TrainPairs(train_imgs, scale=scale, patch=r.patch[scale], batch_size=r.batch_size, steps=steps, augment=r.augment,
+                           channels=r.channels, upsample=r.upsample, seed=seed, **({"workers": workers} if workers else {}))
+        hist, done = {}, []
+        for i, ph in enumerate(phases):
+            ckpt = run / "checkpoint" if len(phases) == 1 else run / f"{i + 1}_{ph.name}" / "checkpoint"
+            h = fit(compile_phase(r, model, ph, steps), pairs, epochs=ph.epochs, scale=scale, val_images=val or None,
+                    patience=r.patience if val else None, checkpoint_dir=ckpt, verbose=verbose)
+            for k, v in h.items():
+                if k != "snapshots" and isinstance(v, list): hist.setdefault(k, []).extend(v)
+            done.append({"phase": ph.name, "trainer": ph.trainer, "epochs_done": len(h.get("loss", []))})
+        fresh = r.build(scale); fresh.set_weights(model.get_weights())        # the generator's weights only, no optimizer state
+        wfile = run / f"{name}_x{scale}.weights.h5"
+        with atomic_path(wfile, ".weights.h5") as tmp: fresh.save_weights(tmp)
+        n = len(hist.get("loss", []))
+        record = {"model": name, "scale": scale,
+                  "recipe": {**r.describe(), "epochs": sum(p.epochs for p in phases), "steps": steps,
+                             **({"phases": [asdict(p) for p in phases]} if r.phases else {})},
+                  "warm_start": init, "epochs_done": n, "steps_done": n * steps,
+                  **({"phases_done": done} if r.phases else {}),
+                  "train_images": len(train_imgs), "val_images": sorted(val),
+                  "val_psnr_y": hist.get("val_psnr_y", []), "loss": hist.get("loss", []),
+                  "wall_seconds": float(sum(hist.get("seconds", []))), "hardware": _hardware(), "precision": prec, "backend": keras_backend(),
+                  "keras": keras.__version__, "finished": time.strftime("%Y-%m-%d %H:%M:%S"), "sha256": zoo.file_sha256(wfile)}
+        if prev: record = _continued(prev, record)
+        with atomic_path(run / f"{name}_x{scale}.json") as tmp: tmp.write_text(json.dumps(record, indent=1))
+        if publish: publish_weights(wfile, record)
+        return record
 
 def publish_weights(wfile,   # a `<name>_x<scale>.weights.h5` written by `train_recipe`
                     record:dict, # its record

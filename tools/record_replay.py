@@ -1,6 +1,6 @@
 """Record the first 20 training losses of every shipped recipe (seed 0, on scikit-image's bundled samples):
 `python tools/record_replay.py tests/data/replay.json`. The replay test re-runs each recipe and compares."""
-import inspect, json, sys, tempfile
+import json, sys, tempfile
 import keras
 from sr_course.datasets import sample_images
 from sr_course import train as _train
@@ -13,8 +13,6 @@ class BatchLosses(keras.callbacks.Callback):
     def on_train_batch_end(self, batch, logs=None): self.losses.append(float(logs["loss"]))
 
 def record(train_recipe, names):
-    # the record was made in float32: where a CPU computes bfloat16 natively, 'auto' would train in mixed_bfloat16
-    FLOAT32 = {"precision": "float32"} if "precision" in inspect.signature(train_recipe).parameters else {}
     imgs = [im for _, im in sample_images(IMAGES).items()]
     out, orig = {}, _train.fit
     for name, scale in names:
@@ -22,7 +20,8 @@ def record(train_recipe, names):
         def fit(*a, callbacks=(), **k): return orig(*a, callbacks=[*callbacks, cb], **k)
         with tempfile.TemporaryDirectory() as d:
             _train.fit = fit
-            try: train_recipe(name, scale, out_dir=d, epochs=1, steps=STEPS, images=(imgs, {}), verbose=0, **FLOAT32)
+            try: train_recipe(name, scale, out_dir=d, epochs=1, steps=STEPS, images=(imgs, {}), verbose=0,
+                              precision="float32")   # the record is float32; 'auto' is bf16 on some CPUs
             finally: _train.fit = orig
         out[f"{name}_x{scale}"] = cb.losses
         print(name, scale, cb.losses[:3], cb.losses[-1], flush=True)
