@@ -115,9 +115,9 @@ _BUDGET = dict(channels="rgb", loss="l1", lr=5e-4, batch_size=16, steps=500, epo
                warm_start={3: 2, 4: 2}, warm_epochs=8)
 AUTOENCODER_RECIPE = add_recipe(Recipe(
     "autoencoder", "RED-Net-style encoder-decoder with symmetric skips (Lesson 4) on RGB, 32 filters, 2 levels, L1, "
-    "pixel-shuffle upsampling, no bicubic skip; 10k steps of 32x32 LR patches at x2, x3/x4 +4k from x2", sr_autoencoder,
-    "post", _LR32, options=dict(filters=32, levels=2, convs=2, skips=True, residual=False), **_BUDGET))
+    "pixel-shuffle upsampling, plus a bicubic skip; 10k steps of 32x32 LR patches at x2, x3/x4 +4k from x2", sr_autoencoder,
+    "post", _LR32, options=dict(filters=32, levels=2, convs=2, skips=True, residual=True), **_BUDGET))
 AUTOENCODER_PLAIN_RECIPE = add_recipe(Recipe(
     "autoencoder_plain", "the same encoder-decoder without skips (Lesson 4's comparison), same data and budget as "
     "'autoencoder'", sr_autoencoder, "post", _LR32, options=dict(filters=32, levels=2, convs=2, skips=False,
-    residual=False), **_BUDGET))
+    residual=True), **_BUDGET))

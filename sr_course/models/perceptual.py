@@ -76,13 +76,14 @@ def perceptual_generator(scale:int=4,          # upscaling factor
 # %% ../../nbs/lessons/05_perceptual.ipynb #0cc73e73
 from ..recipes import Recipe, Phase, add_recipe
 
-def _perceptual_recipe(network, term, weight):
+def _perceptual_recipe(network, term, weight, pixel_epochs, feature_epochs, budget):
     return add_recipe(Recipe(
-        f"perceptual_{network}", f"Lesson 5's generator (8x64, resize-conv) on RGB, L1 pretraining then L1 + {term} x {weight:g}"
-        + (" (the course's offline feature network)" if network == "course" else ""),
+        f"perceptual_{network}", f"Lesson 5's generator (8x64, resize-conv) on RGB, L1 pretraining ({pixel_epochs}k steps) then "
+        f"L1 + {term} x {weight:g} ({feature_epochs}k steps; {budget})"
+        + (", with the course's offline feature network" if network == "course" else ""),
         perceptual_generator, "post", {4: 96}, options=dict(blocks=8, filters=64, upsample="resize"), channels="rgb", loss="l1", lr=2e-4,
-        batch_size=16, steps=1000, epochs=30, patience=None,
-        phases=(Phase("pixel", 10, "l1", 2e-4), Phase("perceptual", 20, {"l1": 1.0, term: weight}, 1e-4))))
+        batch_size=16, steps=1000, epochs=pixel_epochs + feature_epochs, patience=None,
+        phases=(Phase("pixel", pixel_epochs, "l1", 2e-4), Phase("perceptual", feature_epochs, {"l1": 1.0, term: weight}, 1e-4))))
 
-PERCEPTUAL_VGG19_RECIPE = _perceptual_recipe("vgg19", "vgg19_54", 1.0)
-PERCEPTUAL_COURSE_RECIPE = _perceptual_recipe("course", "course_32", 1e-3)
+PERCEPTUAL_VGG19_RECIPE = _perceptual_recipe("vgg19", "vgg19_54", 1.0, 10, 20, "sized for a GPU")
+PERCEPTUAL_COURSE_RECIPE = _perceptual_recipe("course", "course_32", 1e-3, 3, 3, "sized for a 2-core CPU")
