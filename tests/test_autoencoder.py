@@ -64,3 +64,17 @@ def test_recipe_trains_two_steps(name, tmp_path, weights_tmp):
     assert (tmp_path / "runs" / f"{name}_x2" / f"{name}_x2.weights.h5").is_file()
     with pytest.raises(zoo.WeightsError, match=f"sr-course train {name} --scale 2 --publish"):   # x3 starts from x2
         recipes.train_recipe(name, 3, out_dir=tmp_path / "runs", epochs=1, steps=1, images=_images(), verbose=0)
+
+def test_shipped_autoencoder_beats_lessons_2_and_3(data_dir):
+    "Issue bar: at every shipped scale, on Set5 and on Set14, the autoencoder beats the best shipped model of Lessons 2-3."
+    from sr_course.datasets import load_dataset
+    from sr_course.metrics import evaluate
+    man = recipes.manifest()
+    scales = sorted(int(s) for s in man.get("autoencoder", {}))
+    if not scales: pytest.skip("no autoencoder weights are shipped yet")
+    for ds in ("Set5", "Set14"):
+        test = load_dataset(ds, root=data_dir)
+        for s in scales:
+            score = lambda m: evaluate(zoo.get_upscaler(m, s), test, s).psnr.mean()
+            best = max(score(m) for m in ("srcnn", "fsrcnn", "espcn") if str(s) in man.get(m, {}))
+            assert score("autoencoder") > best, (ds, s, score("autoencoder"), best)
