@@ -210,7 +210,8 @@ def cmd_train(args) -> int:
         rec = recipes.train_recipe(args.model, s, data_dir=args.data_dir, out_dir=args.out, epochs=args.epochs,
                                    steps=args.steps, publish=args.publish, verbose=1 if sys.stdout.isatty() else 2,
                                    workers=args.workers, from_scratch=args.from_scratch,
-                                   precision=args.precision, continue_shipped=args.continue_shipped, lr=args.lr)
+                                   precision=args.precision, continue_shipped=args.continue_shipped, lr=args.lr,
+                                   patch=args.patch, batch_size=args.batch_size)
         best = max(rec["val_psnr_y"]) if rec["val_psnr_y"] else float("nan")
         print(f"{args.model} x{s}: {rec['epochs_done']} epochs, {rec['wall_seconds'] / 60:.1f} min on {rec['hardware']}, "
               f"best held-out PSNR {best:.2f} dB" + (" (published into the package)" if args.publish else ""))
@@ -285,6 +286,8 @@ def build_parser() -> argparse.ArgumentParser:
     t.add_argument("--continue-shipped", action="store_true",
                    help="fine-tune the shipped weights for --epochs more (into OUT/MODEL_xN_continued); the record continues theirs")
     t.add_argument("--lr", type=float, metavar="RATE", help="override the recipe's learning rate (e.g. lower, with --continue-shipped)")
+    t.add_argument("--patch", type=int, metavar="PX", help="override the HR patch side (a multiple of the scale; e.g. larger, with --continue-shipped)")
+    t.add_argument("--batch-size", type=int, metavar="N", help="override the patches per step")
     t.add_argument("--precision", default="auto", choices=PRECISIONS,
                    help="dtype policy (default auto: mixed_bfloat16 on a CPU with native bfloat16, else float32)")
     t.add_argument("--publish", action="store_true", help="copy the weights into the package and record their sha256")

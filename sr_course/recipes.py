@@ -292,6 +292,8 @@ def train_recipe(name:str,            # a recipe name (see `RECIPES`)
                  precision:str="auto", # dtype policy: 'auto' (mixed_bfloat16 on a CPU with native bfloat16, else float32) or a policy name
                  continue_shipped:bool=False, # fine-tune the shipped x`scale` weights for `epochs` more; the record continues theirs
                  lr:float=None,       # override the recipe's learning rate (phases that set their own keep it), e.g. to fine-tune
+                 patch:int=None,      # override the HR patch side at this scale (a multiple of it), e.g. larger patches to fine-tune
+                 batch_size:int=None, # override the patches per step
                 ) -> dict:
     "Run (or resume) a recipe; writes `<name>_x<scale>.weights.h5` and a `.json` record; returns the record."
     r = get_recipe(name)
@@ -301,6 +303,10 @@ def train_recipe(name:str,            # a recipe name (see `RECIPES`)
     if lr is not None:
         if not float(lr) > 0: raise ValueError(f"lr must be a positive learning rate, got {lr}")
         r = replace(r, lr=float(lr))
+    if batch_size is not None:
+        if int(batch_size) != batch_size or batch_size < 1: raise ValueError(f"batch_size must be a whole number of patches >= 1, got {batch_size}")
+        r = replace(r, batch_size=int(batch_size))
+    if patch is not None: r = replace(r, patch={**r.patch, scale: patch})   # the recipe checks it (a multiple of the scale)
     prev = None
     if continue_shipped:
         prev = manifest().get(name, {}).get(str(scale), {}).get("record")

@@ -136,6 +136,21 @@ def test_continue_shipped_weights(tmp_path, weights_tmp):
     assert rec["wall_seconds"] > first["wall_seconds"]
     assert recipes.manifest()["espcn"]["2"]["sha256"] == rec["sha256"] != first["sha256"]
 
+def test_patch_and_batch_size_overrides(tmp_path, weights_tmp):
+    "A run can take other patches and batches than its recipe (e.g. larger patches to fine-tune); the record says so; bad values are refused first."
+    imgs = _images()
+    with pytest.raises(recipes.RecipeError, match="field 'patch'.*divides"):
+        recipes.train_recipe("espcn", 2, out_dir=tmp_path / "bad", images=imgs, patch=21)
+    with pytest.raises(ValueError, match="batch_size must be a whole number"):
+        recipes.train_recipe("espcn", 2, out_dir=tmp_path / "bad", images=imgs, batch_size=0)
+    assert not (tmp_path / "bad").exists()                                        # refused before anything is written
+    rec = recipes.train_recipe("espcn", 2, out_dir=tmp_path / "runs", epochs=1, steps=2, images=imgs, verbose=0,
+                               from_scratch=True, patch=40, batch_size=3)
+    assert {int(k): v for k, v in rec["recipe"]["patch"].items()}[2] == 40 and rec["recipe"]["batch_size"] == 3
+    assert recipes.get_recipe("espcn").patch[2] != 40                              # the registered recipe is unchanged
+    assert main(["train", "espcn", "--scale", "2", "--patch", "21", "--out", str(tmp_path / "cli")]) == 2   # the CLI says why
+    assert not (tmp_path / "cli").exists()
+
 def test_recipe_with_worker_threads(tmp_path, weights_tmp):
     imgs = _images(size=60)                      # x3 patches are 51x51 HR (17x17 LR)
     rec = recipes.train_recipe("fsrcnn", 3, out_dir=tmp_path / "runs", epochs=1, steps=3, images=imgs, workers=2, verbose=0)
